@@ -1,0 +1,78 @@
+package dev.repl.cli;
+
+import dev.repl.config.Peer;
+import dev.repl.config.ReplicationConfig;
+import dev.repl.leader.HeartbeatCheck;
+import dev.repl.leader.HeartbeatReport;
+import dev.repl.node.HeartbeatObserver;
+import dev.repl.node.NodeServer;
+import dev.repl.transport.FailureReason;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code repl demo}: the reference scenario on one machine. The leader listens on 7000 in this
+ * process; two followers run as separate processes on 7001 and 7002 and answer one heartbeat each.
+ */
+@Command(name = "demo",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Run the reference scenario: a leader on 127.0.0.1:7000 in this process and two follower processes",
+            "on 7001 and 7002. The leader sends each one heartbeat, waits for the acks, and reaps both processes.",
+            "Needs ports 7000-7002 free."})
+final class DemoCommand implements Callable<Integer> {
+
+    /** How long a follower has to exit by itself after the leader is done with it. */
+    private static final Duration EXIT_GRACE = Duration.ofSeconds(5);
+
+    @Option(names = "--timeout", defaultValue = "20s", converter = DurationConverter.class,
+            description = "How long to wait for the followers to start and answer. Default: ${DEFAULT-VALUE}.")
+    Duration timeout;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        ReplicationConfig config = ReplicationConfig.defaults();
+        HeartbeatPrinter printer = new HeartbeatPrinter("leader", spec.commandLine().getOut());
+        boolean verbose = ((ReplCommand) spec.root().userObject()).verbose;
+        FollowerProcesses children = new FollowerProcesses(verbose);
+        // Ctrl-C ends the JVM through its hooks: the followers go with it.
+        Thread reaper = new Thread(children::stopAll, "demo-reaper");
+        Runtime.getRuntime().addShutdownHook(reaper);
+        try (NodeServer leader = new NodeServer("leader", config.leader(), HeartbeatObserver.NONE)) {
+            leader.start();
+            HeartbeatReport report;
+            try (HeartbeatCheck check = new HeartbeatCheck("leader", config.followers(), timeout, true)) {
+                for (Peer follower : config.followers()) {
+                    FollowerProcess child = children.start(follower);
+                    // A follower exits 0 only after acking, so only a failure exit says the ack will never come.
+                    child.onExit().thenAccept(p -> {
+                        if (p.exitValue() != 0) {
+                            check.abandon(follower, FailureReason.PROCESS_EXITED, "exit code " + p.exitValue());
+                        }
+                    });
+                }
+                report = check.run(printer);
+            }
+            for (FollowerProcess child : children.started()) {
+                child.awaitOutput(EXIT_GRACE).forEach(printer::line);
+            }
+            printer.failures(report);
+            printer.summary(report);
+            return ExitCodes.of(report);
+        } finally {
+            children.stopAll();
+            try {
+                Runtime.getRuntime().removeShutdownHook(reaper);
+            } catch (IllegalStateException shuttingDown) {
+                // The hook is already running and does the same.
+            }
+        }
+    }
+}

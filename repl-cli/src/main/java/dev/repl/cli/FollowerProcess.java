@@ -1,0 +1,124 @@
+package dev.repl.cli;
+
+import dev.repl.config.Peer;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.lang.ProcessBuilder.Redirect;
+import java.nio.charset.Charset;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A follower in its own OS process, started from this same launcher in {@code --once} mode.
+ * Its stdout is collected for the parent to print in order; its stderr (logs) passes through.
+ * However it ends, {@link #stop} leaves no process behind.
+ */
+final class FollowerProcess {
+
+    private static final Duration KILL_WAIT = Duration.ofSeconds(5);
+
+    private final Peer follower;
+    private final Process process;
+    private final List<String> output = new ArrayList<>();
+    private final Thread drainer;
+
+    private FollowerProcess(Peer follower, Process process) {
+        this.follower = follower;
+        this.process = process;
+        this.drainer = new Thread(this::drain, follower.name() + "-stdout");
+        this.drainer.setDaemon(true);
+        this.drainer.start();
+    }
+
+    static FollowerProcess start(Peer follower, boolean verbose) {
+        List<String> command = new ArrayList<>();
+        command.add(javaExecutable());
+        // The children are short-lived: start fast, and inherit the parent's Netty settings (leak detection in tests).
+        command.add("-XX:TieredStopAtLevel=1");
+        command.add("-XX:+UseSerialGC");
+        for (Map.Entry<Object, Object> property : System.getProperties().entrySet()) {
+            String key = property.getKey().toString();
+            if (key.startsWith("io.netty.") || key.startsWith("org.slf4j.simpleLogger.")) {
+                command.add("-D" + key + "=" + property.getValue());
+            }
+        }
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                "node", "--role", "follower", "--once", "--until-stdin-closes",
+                "--host", follower.address().host(),
+                "--port", Integer.toString(follower.address().port()),
+                "--name", follower.name()));
+        if (verbose) {
+            command.add("--verbose");
+        }
+        try {
+            // stdin stays a pipe this process holds open: when it dies, however, the child sees EOF and exits.
+            Process process = new ProcessBuilder(command)
+                    .redirectError(Redirect.INHERIT)
+                    .start();
+            return new FollowerProcess(follower, process);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + follower.name() + ": " + e.getMessage(), e);
+        }
+    }
+
+    Peer follower() {
+        return follower;
+    }
+
+    CompletableFuture<Process> onExit() {
+        return process.onExit();
+    }
+
+    /**
+     * Waits up to {@code timeout} for the process to exit by itself, then stops it.
+     *
+     * @return the lines it printed on stdout
+     */
+    List<String> awaitOutput(Duration timeout) throws InterruptedException {
+        process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        stop();
+        drainer.join(KILL_WAIT.toMillis());
+        synchronized (output) {
+            return List.copyOf(output);
+        }
+    }
+
+    /** Kills the process if it still runs and waits, bounded, until it is reaped. */
+    void stop() {
+        if (process.isAlive()) {
+            process.destroy();
+            try {
+                if (!process.waitFor(KILL_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                    process.destroyForcibly().waitFor(KILL_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                }
+            } catch (InterruptedException e) {
+                process.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void drain() {
+        try (BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(), Charset.defaultCharset()))) {
+            for (String line; (line = reader.readLine()) != null; ) {
+                synchronized (output) {
+                    output.add(line);
+                }
+            }
+        } catch (IOException e) {
+            // The process was killed mid-line; what was read is kept.
+        }
+    }
+
+    private static String javaExecutable() {
+        return ProcessHandle.current().info().command()
+                .orElseGet(() -> Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    }
+}

@@ -1,0 +1,40 @@
+package dev.repl.cli;
+
+import dev.repl.config.Peer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The follower processes a demo has started. Starting and stopping exclude each other, so a
+ * stop that races a start (Ctrl-C while a child is being forked) still sees, and stops, that
+ * child; once stopped, nothing more is started.
+ */
+final class FollowerProcesses {
+
+    private final boolean verbose;
+    private final List<FollowerProcess> started = new ArrayList<>();
+    private boolean stopped;
+
+    FollowerProcesses(boolean verbose) {
+        this.verbose = verbose;
+    }
+
+    synchronized FollowerProcess start(Peer follower) {
+        if (stopped) {
+            throw new IllegalStateException("stopping; not starting " + follower.name());
+        }
+        FollowerProcess child = FollowerProcess.start(follower, verbose);
+        started.add(child);
+        return child;
+    }
+
+    synchronized List<FollowerProcess> started() {
+        return List.copyOf(started);
+    }
+
+    /** Stops and reaps every child; safe to call more than once and from a shutdown hook. */
+    synchronized void stopAll() {
+        stopped = true;
+        started.forEach(FollowerProcess::stop);
+    }
+}

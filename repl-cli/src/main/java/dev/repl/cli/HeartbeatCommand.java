@@ -1,0 +1,58 @@
+package dev.repl.cli;
+
+import dev.repl.config.NodeAddress;
+import dev.repl.config.Peer;
+import dev.repl.config.ReplicationConfig;
+import dev.repl.leader.HeartbeatCheck;
+import dev.repl.leader.HeartbeatReport;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code repl heartbeat}: one heartbeat to each follower, and who answered. */
+@Command(name = "heartbeat",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Connect to each follower, send it one heartbeat and wait for its ack.",
+            "Exits 0 when all respond, 1 when some do, 2 when none do; each silent follower is named with its reason."})
+final class HeartbeatCommand implements Callable<Integer> {
+
+    @Option(names = "--followers", split = ",", paramLabel = "HOST:PORT", converter = NodeAddressConverter.class,
+            description = "Followers to check, in order (named follower-1, follower-2, ...). Default: 127.0.0.1:7001,127.0.0.1:7002.")
+    List<NodeAddress> followers;
+
+    @Option(names = "--timeout", defaultValue = "1s", converter = DurationConverter.class,
+            description = "How long to wait for all acks, connecting included. Default: ${DEFAULT-VALUE}.")
+    Duration timeout;
+
+    @Option(names = "--name", defaultValue = "leader", description = "The name this check prints as. Default: ${DEFAULT-VALUE}.")
+    String name;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        List<Peer> peers;
+        HeartbeatCheck check;
+        try {
+            peers = followers == null ? ReplicationConfig.defaults().followers() : ReplicationConfig.namedFollowers(followers);
+            check = new HeartbeatCheck(name, peers, timeout, false);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        HeartbeatPrinter printer = new HeartbeatPrinter(name, spec.commandLine().getOut());
+        HeartbeatReport report;
+        try (check) {
+            report = check.run(printer);
+        }
+        printer.failures(report);
+        printer.summary(report);
+        return ExitCodes.of(report);
+    }
+}

@@ -1,0 +1,36 @@
+package dev.repl.cli;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+
+/** The top-level {@code repl} command. It only dispatches to its subcommands. */
+@Command(name = "repl",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        description = "Leader-follower replication over TCP: run nodes and check that followers answer heartbeats.",
+        subcommands = {NodeCommand.class, HeartbeatCommand.class, DemoCommand.class},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:success; every follower responded",
+            "1:some followers did not respond",
+            "2:no follower responded",
+            "3:the command failed (for example, its port was taken)",
+            "64:invalid usage"})
+final class ReplCommand implements Runnable {
+
+    @Option(names = "--verbose", scope = ScopeType.INHERIT,
+            description = "Log at debug level and print stack traces with errors.")
+    boolean verbose;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new ParameterException(spec.commandLine(), "a command is required: node, heartbeat or demo");
+    }
+}

@@ -1,0 +1,137 @@
+package dev.repl.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.repl.config.NodeAddress;
+import dev.repl.node.HeartbeatObserver;
+import dev.repl.node.NodeServer;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The command line in-process: parsing, exit codes and what the user reads. */
+class ReplCliTest {
+
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+    private NodeServer one;
+    private NodeServer two;
+
+    private int run(String... args) {
+        return ReplCli.run(new PrintWriter(out), new PrintWriter(err), args);
+    }
+
+    private List<String> outLines() {
+        return out.toString().lines().toList();
+    }
+
+    private List<String> errLines() {
+        return err.toString().lines().toList();
+    }
+
+    private int follower(String name) {
+        NodeServer server = new NodeServer(name, NodeAddress.loopback(0), HeartbeatObserver.NONE);
+        if (one == null) {
+            one = server;
+        } else {
+            two = server;
+        }
+        return server.start().getPort();
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    @AfterEach
+    void closeFollowers() {
+        if (one != null) {
+            one.close();
+        }
+        if (two != null) {
+            two.close();
+        }
+    }
+
+    @Test
+    void versionAndHelp() {
+        assertEquals(0, run("--version"));
+        assertTrue(out.toString().startsWith("repl 0.1.0"), out.toString());
+        assertEquals(0, run("--help"));
+        assertTrue(out.toString().contains("heartbeat") && out.toString().contains("demo") && out.toString().contains("Exit codes"));
+        assertEquals(0, run("node", "--help"));
+        assertTrue(out.toString().contains("--heartbeat-interval"));
+    }
+
+    @Test
+    void heartbeatAgainstTwoFollowersPrintsTheLeaderLinesAndExitsZero() {
+        int p1 = follower("cli-f1");
+        int p2 = follower("cli-f2");
+        assertEquals(0, run("heartbeat", "--followers", "127.0.0.1:" + p1 + ",127.0.0.1:" + p2, "--timeout", "10s"), err.toString());
+        assertEquals(List.of(
+                "leader: connected to follower-1 on port " + p1,
+                "leader: connected to follower-2 on port " + p2,
+                "leader: sent heartbeat to 2 followers",
+                "heartbeat: 2/2 followers responded"), outLines());
+        assertEquals(List.of(), errLines());
+    }
+
+    @Test
+    void heartbeatWithOneFollowerDownNamesItAndExitsPartial() throws Exception {
+        int p1 = follower("cli-g1");
+        int down = freePort();
+        assertEquals(ExitCodes.PARTIAL, run("heartbeat", "--followers", "127.0.0.1:" + p1 + ",127.0.0.1:" + down));
+        assertEquals(List.of(
+                "leader: connected to follower-1 on port " + p1,
+                "leader: sent heartbeat to 1 follower",
+                "leader: follower-2 (127.0.0.1:" + down + ") did not respond: connection refused",
+                "heartbeat: 1/2 followers responded"), outLines());
+    }
+
+    @Test
+    void heartbeatWithEveryFollowerDownExitsWithItsOwnCode() throws Exception {
+        assertEquals(ExitCodes.NONE_RESPONDED, run("heartbeat", "--followers", "127.0.0.1:" + freePort(), "--verbose"));
+        assertEquals("heartbeat: 0/1 followers responded", outLines().get(outLines().size() - 1));
+    }
+
+    @Test
+    void durationsNeedAUnit() {
+        assertEquals(ExitCodes.USAGE, run("heartbeat", "--timeout", "5"));
+        assertEquals(1, errLines().size(), err.toString());
+        assertTrue(err.toString().contains("'5' is not a duration; write it with a unit, e.g. 500ms, 2s or 1m"), err.toString());
+        assertTrue(err.toString().contains("(see 'repl heartbeat --help')"), err.toString());
+    }
+
+    @Test
+    void invalidFollowerListsAreUsageErrors() {
+        assertEquals(ExitCodes.USAGE, run("heartbeat", "--followers", "127.0.0.1:7001,127.0.0.1:7001"));
+        assertEquals(List.of("repl: follower address 127.0.0.1:7001 is given twice (see 'repl heartbeat --help')"), errLines());
+        err.getBuffer().setLength(0);
+        assertEquals(ExitCodes.USAGE, run("heartbeat", "--followers", "127.0.0.1:99999"));
+        assertEquals(1, errLines().size());
+        assertTrue(err.toString().contains("port 99999 of 127.0.0.1 is outside 0-65535"), err.toString());
+    }
+
+    @Test
+    void nodeOptionsThatDoNotFitTheRoleAreUsageErrors() {
+        assertEquals(ExitCodes.USAGE, run("node", "--role", "leader", "--port", "0", "--once"));
+        assertTrue(err.toString().contains("--once applies to followers only"), err.toString());
+        assertEquals(ExitCodes.USAGE, run("node", "--role", "follower", "--port", "0", "--followers", "127.0.0.1:1"));
+        assertTrue(err.toString().contains("--followers applies to the leader only"), err.toString());
+        assertEquals(ExitCodes.USAGE, run("node", "--role", "boss", "--port", "1"));
+        assertEquals(ExitCodes.USAGE, run("node", "--port", "1"));
+    }
+
+    @Test
+    void aCommandIsRequired() {
+        assertEquals(ExitCodes.USAGE, run());
+        assertEquals(List.of("repl: a command is required: node, heartbeat or demo (see 'repl --help')"), errLines());
+    }
+}

@@ -1,0 +1,50 @@
+package dev.repl.transport;
+
+import dev.repl.protocol.ProtocolException;
+import io.netty.channel.ChannelHandler.Sharable;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The tail of every pipeline: whatever went wrong on a connection ends with one log line and
+ * that connection closed. Other connections are untouched.
+ */
+@Sharable
+public final class ConnectionErrorHandler extends ChannelInboundHandlerAdapter {
+
+    private static final Logger log = LoggerFactory.getLogger(ConnectionErrorHandler.class);
+
+    private final String nodeName;
+
+    public ConnectionErrorHandler(String nodeName) {
+        this.nodeName = nodeName;
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        String peer = peer(ctx.channel().remoteAddress());
+        if (cause instanceof ProtocolException) {
+            log.warn("{}: protocol error from {}: {}; closing that connection", nodeName, peer, cause.getMessage());
+        } else if (cause instanceof IOException) {
+            // Peers die and reset; the owner of the connection reports the loss if it matters.
+            log.debug("{}: connection with {} failed: {}", nodeName, peer, FailureReason.describe(cause));
+        } else {
+            log.warn("{}: closing connection with {} after an unexpected error: {}", nodeName, peer, FailureReason.describe(cause));
+            log.debug("{}: details", nodeName, cause);
+        }
+        ctx.close();
+    }
+
+    /** {@code 127.0.0.1:38480}, without the leading slash of {@link InetSocketAddress#toString()}. */
+    private static String peer(SocketAddress address) {
+        if (address instanceof InetSocketAddress inet) {
+            return inet.getHostString() + ":" + inet.getPort();
+        }
+        return String.valueOf(address);
+    }
+}

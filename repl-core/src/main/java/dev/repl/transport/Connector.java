@@ -1,0 +1,99 @@
+package dev.repl.transport;
+
+import dev.repl.config.Peer;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Connects to a peer, retrying failed attempts with backoff until a deadline. The waits are
+ * scheduled on the bootstrap's event loop; nothing sleeps. Cancelling the returned future stops
+ * the retries.
+ */
+public final class Connector {
+
+    /** No deadline: keep trying until cancelled. */
+    public static final long NO_DEADLINE = Long.MAX_VALUE;
+
+    /** An attempt longer than this is abandoned and retried, so one lost SYN cannot stall a link. */
+    private static final long MAX_ATTEMPT_NANOS = TimeUnit.SECONDS.toNanos(2);
+
+    /** Told about each failed attempt, before the next one is scheduled. */
+    @FunctionalInterface
+    public interface AttemptListener {
+        void attemptFailed(Peer peer, int attempt, Throwable cause, long retryInNanos);
+    }
+
+    private final Bootstrap bootstrap;
+    private final EventLoop loop;
+    private final Peer peer;
+    private final Backoff backoff;
+    private final long deadlineNanos;
+    private final AttemptListener listener;
+    private final Promise<Channel> result;
+    private int attempts;
+
+    private Connector(Bootstrap bootstrap, EventLoop loop, Peer peer, Backoff backoff, long deadlineNanos, AttemptListener listener) {
+        this.bootstrap = bootstrap.clone(loop);
+        this.loop = loop;
+        this.peer = peer;
+        this.backoff = backoff;
+        this.deadlineNanos = deadlineNanos;
+        this.listener = listener;
+        this.result = loop.newPromise();
+    }
+
+    /**
+     * Starts connecting on {@code loop} after {@code delayNanos}.
+     *
+     * @param backoff the delays between attempts, or null for a single attempt
+     * @param deadlineNanos a {@link System#nanoTime()} after which no attempt is started, or {@link #NO_DEADLINE}
+     */
+    public static Future<Channel> connect(Bootstrap bootstrap, EventLoop loop, Peer peer, Backoff backoff,
+                                          long delayNanos, long deadlineNanos, AttemptListener listener) {
+        Connector connector = new Connector(bootstrap, loop, peer, backoff, deadlineNanos, listener);
+        if (delayNanos > 0) {
+            loop.schedule(connector::attempt, delayNanos, TimeUnit.NANOSECONDS);
+        } else {
+            loop.execute(connector::attempt);
+        }
+        return connector.result;
+    }
+
+    private void attempt() {
+        if (result.isDone()) {
+            return;
+        }
+        attempts++;
+        long timeout = Math.min(MAX_ATTEMPT_NANOS, remainingNanos());
+        bootstrap.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeout)));
+        bootstrap.connect(peer.address().toSocketAddress()).addListener(this::attemptDone);
+    }
+
+    private void attemptDone(Future<? super Void> future) {
+        Channel channel = ((ChannelFuture) future).channel();
+        if (future.isSuccess()) {
+            if (!result.trySuccess(channel)) {
+                channel.close(); // cancelled while the attempt was in flight
+            }
+            return;
+        }
+        Throwable cause = future.cause();
+        long delay = backoff == null ? -1 : backoff.nextDelayNanos();
+        if (result.isDone() || delay < 0 || delay >= remainingNanos()) {
+            result.tryFailure(cause);
+            return;
+        }
+        listener.attemptFailed(peer, attempts, cause, delay);
+        loop.schedule(this::attempt, delay, TimeUnit.NANOSECONDS);
+    }
+
+    private long remainingNanos() {
+        return deadlineNanos == NO_DEADLINE ? Long.MAX_VALUE : deadlineNanos - System.nanoTime();
+    }
+}

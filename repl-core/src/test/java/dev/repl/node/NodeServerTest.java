@@ -1,0 +1,53 @@
+package dev.repl.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.repl.config.NodeAddress;
+import dev.repl.testing.Threads;
+import dev.repl.transport.NodeStartException;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class NodeServerTest {
+
+    @Test
+    void portZeroBindsAFreePortAndReadsItBack() throws Exception {
+        try (NodeServer server = new NodeServer("ns-port0", NodeAddress.loopback(0), HeartbeatObserver.NONE)) {
+            InetSocketAddress bound = server.start();
+            assertTrue(bound.getPort() > 0);
+            try (Socket socket = new Socket(bound.getAddress(), bound.getPort())) {
+                new DataOutputStream(socket.getOutputStream()).writeInt(0x48000042);
+                assertEquals(0x41000042, new DataInputStream(socket.getInputStream()).readInt());
+            }
+        }
+    }
+
+    @Test
+    void startAndCloseAreIdempotentAndCloseEndsTheEventLoop() {
+        NodeServer server = new NodeServer("ns-idem", NodeAddress.loopback(0), HeartbeatObserver.NONE);
+        InetSocketAddress first = server.start();
+        assertEquals(first.getPort(), server.start().getPort());
+        server.close();
+        server.close();
+        assertEquals(List.of(), Threads.named("ns-idem"));
+        assertThrows(IllegalStateException.class, server::start);
+    }
+
+    @Test
+    void addressInUseIsOneLineNamingTheAddressAndLeavesNothingRunning() {
+        try (NodeServer first = new NodeServer("ns-first", NodeAddress.loopback(0), HeartbeatObserver.NONE)) {
+            int port = first.start().getPort();
+            NodeServer second = new NodeServer("ns-second", NodeAddress.loopback(port), HeartbeatObserver.NONE);
+            NodeStartException e = assertThrows(NodeStartException.class, second::start);
+            assertEquals("ns-second: cannot listen on 127.0.0.1:" + port + ": address already in use", e.getMessage());
+            assertEquals(List.of(), Threads.named("ns-second"));
+            second.close();
+        }
+    }
+}

@@ -1,0 +1,112 @@
+package dev.repl.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.ProcessBuilder.Redirect;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * Starts the packaged {@code ./repl} launcher as real processes, each test in a directory of its
+ * own. After every test, passed or failed, it stops and reaps what it started, then asserts
+ * that this JVM has no descendant process left and that no child reported a buffer leak.
+ */
+final class ReplLauncher implements BeforeEachCallback, AfterEachCallback {
+
+    private static final Path LAUNCHER = Path.of(System.getProperty("repl.launcher", "../repl")).toAbsolutePath().normalize();
+    private static final Path WORK = Path.of(System.getProperty("repl.work", "target/it-work")).toAbsolutePath();
+    /** Children track every buffer, as the unit tests do; a leak they log fails the test. */
+    private static final String CHILD_JVM_OPTS = "-Dio.netty.leakDetection.level=paranoid";
+
+    private final List<ReplProcess> started = new ArrayList<>();
+    private Path dir;
+    private int count;
+
+    @Override
+    public void beforeEach(ExtensionContext context) throws IOException {
+        if (!Files.isExecutable(LAUNCHER)) {
+            fail(LAUNCHER + " is missing or not executable; build with mvn package first");
+        }
+        dir = WORK.resolve(context.getRequiredTestClass().getSimpleName()).resolve(context.getRequiredTestMethod().getName());
+        Files.createDirectories(dir);
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) {
+        List<String> leaks = new ArrayList<>();
+        for (ReplProcess process : started) {
+            process.stop();
+            if (process.stderr().contains("LEAK:")) {
+                leaks.add(process + ": " + process.stderr());
+            }
+        }
+        started.clear();
+        List<ProcessHandle> left = ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).toList();
+        left.forEach(ProcessHandle::destroyForcibly);
+        assertEquals(List.of(), left.stream().map(p -> p.pid() + " " + p.info().commandLine().orElse("?")).toList(),
+                "processes left behind by the test");
+        assertTrue(leaks.isEmpty(), "buffer leaks reported: " + leaks);
+    }
+
+    /** Starts {@code ./repl args...} in the background. */
+    ReplProcess start(String... args) {
+        String label = "repl " + String.join(" ", args);
+        int n = ++count;
+        Path out = dir.resolve(n + ".stdout");
+        Path err = dir.resolve(n + ".stderr");
+        List<String> command = new ArrayList<>();
+        command.add(LAUNCHER.toString());
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .directory(dir.toFile())
+                .redirectInput(Redirect.from(Path.of("/dev/null").toFile()))
+                .redirectOutput(out.toFile())
+                .redirectError(err.toFile());
+        builder.environment().put("REPL_JAVA_OPTS", CHILD_JVM_OPTS);
+        try {
+            ReplProcess process = new ReplProcess(label, builder.start(), out, err);
+            started.add(process);
+            return process;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + label, e);
+        }
+    }
+
+    /** Runs {@code ./repl args...} to completion, bounded by {@code atMost}. */
+    ReplProcess run(Duration atMost, String... args) {
+        ReplProcess process = start(args);
+        process.awaitExit(atMost);
+        return process;
+    }
+
+    /** A port nothing listens on right now. */
+    static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Fails with a clear message when a fixed port a test needs is taken. */
+    static void requireFree(int... ports) {
+        for (int port : ports) {
+            try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+            } catch (IOException e) {
+                fail("this test needs port " + port + " on 127.0.0.1 free, but it is taken (" + e.getMessage() + ")");
+            }
+        }
+    }
+}
