@@ -50,7 +50,7 @@ final class DemoCommand implements Callable<Integer> {
             HeartbeatReport report;
             try (HeartbeatCheck check = new HeartbeatCheck("leader", config.followers(), timeout, true)) {
                 for (Peer follower : config.followers()) {
-                    FollowerProcess child = children.start(follower);
+                    FollowerProcess child = children.once(follower);
                     // A follower exits 0 only after acking, so only a failure exit says the ack will never come.
                     child.onExit().thenAccept(p -> {
                         if (p.exitValue() != 0) {

@@ -37,7 +37,11 @@ final class FollowerProcess {
         this.drainer.start();
     }
 
-    static FollowerProcess start(Peer follower, boolean verbose) {
+    /**
+     * A follower in its own process, with {@code extraArgs} on its {@code repl node} command line.
+     * It exits by itself when this process dies, however it dies.
+     */
+    static FollowerProcess start(Peer follower, boolean verbose, String... extraArgs) {
         List<String> command = new ArrayList<>();
         command.add(javaExecutable());
         // The children are short-lived: start fast, and inherit the parent's Netty settings (leak detection in tests).
@@ -50,10 +54,11 @@ final class FollowerProcess {
             }
         }
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(),
-                "node", "--role", "follower", "--once", "--until-stdin-closes",
+                "node", "--role", "follower", "--until-stdin-closes",
                 "--host", follower.address().host(),
                 "--port", Integer.toString(follower.address().port()),
                 "--name", follower.name()));
+        command.addAll(List.of(extraArgs));
         if (verbose) {
             command.add("--verbose");
         }
@@ -72,6 +77,10 @@ final class FollowerProcess {
         return follower;
     }
 
+    long pid() {
+        return process.pid();
+    }
+
     CompletableFuture<Process> onExit() {
         return process.onExit();
     }
@@ -88,6 +97,11 @@ final class FollowerProcess {
         synchronized (output) {
             return List.copyOf(output);
         }
+    }
+
+    /** SIGKILL, and reap. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly().waitFor(KILL_WAIT.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Kills the process if it still runs and waits, bounded, until it is reaped. */

@@ -5,7 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The follower processes a demo has started. Starting and stopping exclude each other, so a
+ * The follower processes a command has started. Starting and stopping exclude each other, so a
  * stop that races a start (Ctrl-C while a child is being forked) still sees, and stops, that
  * child; once stopped, nothing more is started.
  */
@@ -19,11 +19,21 @@ final class FollowerProcesses {
         this.verbose = verbose;
     }
 
+    /** A --once follower, as the demo runs them. */
+    synchronized FollowerProcess once(Peer follower) {
+        return add(follower, "--once");
+    }
+
+    /** A follower that runs until stopped, or until this process dies. */
     synchronized FollowerProcess start(Peer follower) {
+        return add(follower);
+    }
+
+    private FollowerProcess add(Peer follower, String... extraArgs) {
         if (stopped) {
             throw new IllegalStateException("stopping; not starting " + follower.name());
         }
-        FollowerProcess child = FollowerProcess.start(follower, verbose);
+        FollowerProcess child = FollowerProcess.start(follower, verbose, extraArgs);
         started.add(child);
         return child;
     }

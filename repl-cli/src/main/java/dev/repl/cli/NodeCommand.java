@@ -1,5 +1,7 @@
 package dev.repl.cli;
 
+import dev.repl.admin.AdminServer;
+import dev.repl.admin.NodeStatus;
 import dev.repl.config.NodeAddress;
 import dev.repl.config.ReplicationConfig;
 import dev.repl.leader.LeaderNode;
@@ -12,7 +14,9 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Supplier;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -44,9 +48,19 @@ final class NodeCommand implements Callable<Integer> {
             description = "Leader only: its followers. Default: 127.0.0.1:7001,127.0.0.1:7002.")
     List<NodeAddress> followers;
 
-    @Option(names = "--heartbeat-interval", defaultValue = "100ms", converter = DurationConverter.class,
-            description = "Leader only: time between heartbeats to each follower. Default: ${DEFAULT-VALUE}.")
-    Duration heartbeatInterval;
+    @Mixin
+    DetectorOptions detector;
+
+    @Option(names = "--leader-timeout", defaultValue = "1s", converter = DurationConverter.class,
+            description = "Follower only: no heartbeat for this long and the leader is reported lost. Default: ${DEFAULT-VALUE}.")
+    Duration leaderTimeout;
+
+    @Option(names = "--admin-port",
+            description = "Serve GET /status, /metrics and /health over HTTP on this port (0 picks a free one). Default: off.")
+    Integer adminPort;
+
+    @Option(names = "--admin-host", description = "Address of the admin endpoint. Default: the --host.")
+    String adminHost;
 
     @Option(names = "--once",
             description = "Follower only: answer one heartbeat, print '<name>: heartbeat received, ack sent' and exit 0.")
@@ -54,7 +68,7 @@ final class NodeCommand implements Callable<Integer> {
 
     /** How a parent ties a child's life to its own: the pipe closes when the parent dies, even by SIGKILL. */
     @Option(names = "--until-stdin-closes", hidden = true,
-            description = "With --once: give up (exit 3) when standard input reaches end of file.")
+            description = "Stop when standard input reaches end of file (with --once, exit 3 unless a heartbeat was answered).")
     boolean untilStdinCloses;
 
     @Spec
@@ -81,12 +95,17 @@ final class NodeCommand implements Callable<Integer> {
             ReplicationConfig config = followers == null
                     ? new ReplicationConfig(address, ReplicationConfig.defaults().followers())
                     : ReplicationConfig.of(address, followers);
-            leader = new LeaderNode(nodeName, config, heartbeatInterval);
+            leader = new LeaderNode(nodeName, config, detector.toConfig());
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
+        AdminServer admin = adminServer(nodeName, () -> new NodeStatus(nodeName, "leader", leader.followers(), null));
+        closeOnShutdown(() -> {
+            leader.close();
+            closeQuietly(admin);
+        }, nodeName);
         leader.start();
-        closeOnShutdown(leader::close, nodeName);
+        startAdmin(admin);
         new CountDownLatch(1).await(); // until a signal ends the JVM; the hook closes the leader
         return ExitCodes.OK;
     }
@@ -95,20 +114,23 @@ final class NodeCommand implements Callable<Integer> {
         if (followers != null) {
             throw new ParameterException(spec.commandLine(), "--followers applies to the leader only");
         }
-        if (untilStdinCloses && !once) {
-            throw new ParameterException(spec.commandLine(), "--until-stdin-closes applies with --once only");
-        }
         CompletableFuture<Void> answered = new CompletableFuture<>();
         HeartbeatObserver observer = once ? (channel, sequence) -> answered.complete(null) : HeartbeatObserver.NONE;
-        NodeServer server = new NodeServer(nodeName, address, observer);
+        NodeServer server = new NodeServer(nodeName, address, leaderTimeout, observer);
+        AdminServer admin = adminServer(nodeName, () -> new NodeStatus(nodeName, "follower", List.of(), server.leader()));
+        closeOnShutdown(() -> {
+            server.close();
+            closeQuietly(admin);
+        }, nodeName);
         server.start();
-        closeOnShutdown(server::close, nodeName);
-        if (!once) {
-            new CountDownLatch(1).await();
-            return ExitCodes.OK;
-        }
+        startAdmin(admin);
+        CompletableFuture<Void> stdinClosed = new CompletableFuture<>();
         if (untilStdinCloses) {
-            exitWhenStdinCloses(answered);
+            completeWhenStdinCloses(once ? answered : stdinClosed, once);
+        }
+        if (!once) {
+            stdinClosed.join(); // until a signal ends the JVM (the hook closes the node), or the parent goes
+            return ExitCodes.OK;
         }
         try {
             answered.join();
@@ -124,7 +146,8 @@ final class NodeCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    private static void exitWhenStdinCloses(CompletableFuture<Void> answered) {
+    /** @param asFailure complete exceptionally: for --once, the heartbeat it waited for will never come */
+    private static void completeWhenStdinCloses(CompletableFuture<Void> done, boolean asFailure) {
         Thread watcher = new Thread(() -> {
             try {
                 while (System.in.read() >= 0) {
@@ -133,10 +156,37 @@ final class NodeCommand implements Callable<Integer> {
             } catch (IOException e) {
                 // A broken pipe ends the stream just the same.
             }
-            answered.completeExceptionally(new IllegalStateException("standard input closed; the parent process is gone"));
+            if (asFailure) {
+                done.completeExceptionally(new IllegalStateException("standard input closed; the parent process is gone"));
+            } else {
+                done.complete(null);
+            }
         }, "stdin-watcher");
         watcher.setDaemon(true);
         watcher.start();
+    }
+
+    private AdminServer adminServer(String nodeName, Supplier<NodeStatus> status) {
+        if (adminPort == null) {
+            return null;
+        }
+        try {
+            return new AdminServer(nodeName, new NodeAddress(adminHost != null ? adminHost : host, adminPort), status);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--admin-port: " + e.getMessage());
+        }
+    }
+
+    private static void startAdmin(AdminServer admin) {
+        if (admin != null) {
+            admin.start();
+        }
+    }
+
+    private static void closeQuietly(AdminServer admin) {
+        if (admin != null) {
+            admin.close();
+        }
     }
 
     /** Signals end the JVM through its shutdown hooks; this one closes the node so peers see a clean close. */

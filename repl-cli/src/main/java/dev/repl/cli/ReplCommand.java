@@ -12,13 +12,13 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Leader-follower replication over TCP: run nodes and check that followers answer heartbeats.",
-        subcommands = {NodeCommand.class, HeartbeatCommand.class, DemoCommand.class},
+        subcommands = {NodeCommand.class, HeartbeatCommand.class, StatusCommand.class, DemoCommand.class, BenchCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:success; every follower responded",
             "1:some followers did not respond",
             "2:no follower responded",
-            "3:the command failed (for example, its port was taken)",
+            "3:the command failed (for example, its port was taken, or an admin endpoint did not answer)",
             "64:invalid usage"})
 final class ReplCommand implements Runnable {
 
@@ -31,6 +31,6 @@ final class ReplCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "a command is required: node, heartbeat or demo");
+        throw new ParameterException(spec.commandLine(), "a command is required: node, heartbeat, status or demo");
     }
 }

@@ -132,6 +132,6 @@ class ReplCliTest {
     @Test
     void aCommandIsRequired() {
         assertEquals(ExitCodes.USAGE, run());
-        assertEquals(List.of("repl: a command is required: node, heartbeat or demo (see 'repl --help')"), errLines());
+        assertEquals(List.of("repl: a command is required: node, heartbeat, status or demo (see 'repl --help')"), errLines());
     }
 }

@@ -1,6 +1,8 @@
 package dev.repl.leader;
 
 import dev.repl.config.Peer;
+import dev.repl.liveness.FollowerHealth;
+import dev.repl.liveness.FollowerStatus;
 import dev.repl.transport.Backoff;
 import dev.repl.transport.ConnectionErrorHandler;
 import dev.repl.transport.Connector;
@@ -12,16 +14,15 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.util.concurrent.Future;
-import java.time.Duration;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A leader's lasting connection to one follower: connects (retrying with backoff), heartbeats
- * it at a fixed interval, and reconnects when the connection is lost. All state is confined to
- * one event loop, so nothing here locks.
+ * A leader's lasting connection to one follower. Each heartbeat tick it asks the failure
+ * detector first, then sends the next heartbeat; a follower judged DOWN, or whose connection
+ * closes, is reconnected with backoff. All state is confined to one event loop.
  */
 final class FollowerLink implements HeartbeatHandler.Listener {
 
@@ -33,19 +34,25 @@ final class FollowerLink implements HeartbeatHandler.Listener {
     private final Bootstrap bootstrap;
     private final long intervalNanos;
     private final Backoff backoff;
+    private final FollowerHealth health;
 
     private Future<Channel> connecting;
     private Channel channel;
-    private ScheduledFuture<?> heartbeats;
-    private boolean acked;
+    private HeartbeatHandler handler;
+    private ScheduledFuture<?> ticks;
+    private long lastTickNanos;
+    private long judgeNotBeforeNanos;
+    private int failedAttempts;
     private boolean stopped;
 
-    FollowerLink(String leaderName, Peer follower, EventLoop loop, Bootstrap bootstrap, Duration interval, Backoff backoff) {
+    FollowerLink(String leaderName, Peer follower, EventLoop loop, Bootstrap bootstrap, long intervalNanos,
+                 Backoff backoff, FollowerHealth health) {
         this.leaderName = leaderName;
         this.follower = follower;
         this.loop = loop;
-        this.intervalNanos = interval.toNanos();
+        this.intervalNanos = intervalNanos;
         this.backoff = backoff;
+        this.health = health;
         ConnectionErrorHandler errors = new ConnectionErrorHandler(leaderName);
         this.bootstrap = bootstrap.clone().handler(new ChannelInitializer<SocketChannel>() {
             @Override
@@ -57,6 +64,10 @@ final class FollowerLink implements HeartbeatHandler.Listener {
 
     void start() {
         loop.execute(() -> connect(0));
+    }
+
+    FollowerStatus status() {
+        return health.status();
     }
 
     /** Stops heartbeating and reconnecting, and closes the connection. Waits a bounded time. */
@@ -89,40 +100,76 @@ final class FollowerLink implements HeartbeatHandler.Listener {
             ch.close();
             return;
         }
+        health.connectAttempted();
         channel = ch;
-        acked = false;
+        handler = ch.pipeline().get(HeartbeatHandler.class);
+        failedAttempts = 0;
         backoff.reset();
+        lastTickNanos = System.nanoTime();
+        judgeNotBeforeNanos = lastTickNanos;
+        health.connected(lastTickNanos);
         log.info("{}: connected to {}", leaderName, follower);
-        HeartbeatHandler handler = ch.pipeline().get(HeartbeatHandler.class);
-        heartbeats = loop.scheduleAtFixedRate(() -> handler.sendHeartbeat(ch.voidPromise()), 0, intervalNanos, TimeUnit.NANOSECONDS);
+        ticks = loop.scheduleAtFixedRate(this::tick, 0, intervalNanos, TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * One heartbeat interval: judge first, so a DOWN follower is not sent another heartbeat.
+     * A tick more than an interval late means this leader was stalled (GC, CPU starvation, a
+     * paused VM), and the follower may be just as stalled: the acks it owes are not yet sent,
+     * not lost. So after a stall the verdict waits one on-time interval; the silence clock keeps
+     * running, so a real failure is declared at most one interval later. The ticks a stall
+     * delayed run back to back; only on-time ones count a missed ack.
+     */
+    private void tick() {
+        long now = System.nanoTime();
+        long sinceLastTick = now - lastTickNanos;
+        lastTickNanos = now;
+        if (sinceLastTick - intervalNanos > intervalNanos) {
+            log.debug("{}: heartbeat tick for {} came {} ms late; judging again after one interval",
+                    leaderName, follower.name(), TimeUnit.NANOSECONDS.toMillis(sinceLastTick - intervalNanos));
+            judgeNotBeforeNanos = now + intervalNanos;
+        }
+        if (now - judgeNotBeforeNanos >= 0 && health.tick(now)) {
+            channel.close(); // reconnect: the follower may come back on a fresh connection
+            return;
+        }
+        if (handler.awaitingAck() && sinceLastTick > intervalNanos / 2) {
+            health.heartbeatMissed();
+        }
+        if (channel.isWritable()) { // a frozen peer stops reading; do not queue heartbeats without bound
+            handler.sendHeartbeat(channel.voidPromise());
+        }
     }
 
     private void attemptFailed(Peer peer, int attempt, Throwable cause, long retryInNanos) {
-        if (attempt == 1) {
-            log.info("{}: cannot reach {}: {}; retrying", leaderName, peer, FailureReason.of(cause).text());
+        health.connectAttempted();
+        failedAttempts++;
+        String outcome = FailureReason.of(cause).text();
+        long retryMs = TimeUnit.NANOSECONDS.toMillis(retryInNanos);
+        // Every attempt is counted in the status; the log shows the first few and then every tenth.
+        if (failedAttempts <= 3 || failedAttempts % 10 == 0) {
+            log.info("{}: connect attempt {} to {}: {}; next in {} ms", leaderName, failedAttempts, peer, outcome, retryMs);
         } else {
-            log.debug("{}: attempt {} to reach {} failed: {}; next in {} ms", leaderName, attempt, peer,
-                    FailureReason.describe(cause), TimeUnit.NANOSECONDS.toMillis(retryInNanos));
+            log.debug("{}: connect attempt {} to {}: {}; next in {} ms", leaderName, failedAttempts, peer, outcome, retryMs);
         }
     }
 
     @Override
     public void ackReceived(int sequence, long rttNanos) {
-        if (!acked) {
-            acked = true;
-            log.info("{}: first ack from {} (rtt {} us)", leaderName, follower, TimeUnit.NANOSECONDS.toMicros(rttNanos));
-        }
+        health.ackReceived(System.nanoTime(), rttNanos);
     }
 
     @Override
     public void connectionClosed(Throwable cause) {
-        heartbeats.cancel(false);
+        if (ticks != null) {
+            ticks.cancel(false);
+        }
         channel = null;
+        handler = null;
         if (stopped) {
             return;
         }
-        String reason = cause == null ? FailureReason.CLOSED.text() : FailureReason.describe(cause);
-        log.warn("{}: lost connection to {}: {}; reconnecting", leaderName, follower, reason);
+        health.connectionLost(System.nanoTime(), cause == null ? FailureReason.CLOSED.text() : FailureReason.of(cause).text());
         connect(backoff.nextDelayNanos());
     }
 }

@@ -60,6 +60,11 @@ public final class HeartbeatHandler extends SimpleChannelInboundHandler<Frame> {
         ctx.writeAndFlush(Frame.heartbeat(sequence), promise);
     }
 
+    /** True when the latest heartbeat has not been acked yet. */
+    public boolean awaitingAck() {
+        return lastSent >= 0 && sentAtNanos[lastSent % WINDOW] != NOT_PENDING;
+    }
+
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, Frame frame) {
         if (frame.type() != FrameType.ACK) {

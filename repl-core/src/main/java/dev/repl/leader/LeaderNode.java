@@ -2,7 +2,10 @@ package dev.repl.leader;
 
 import dev.repl.config.Peer;
 import dev.repl.config.ReplicationConfig;
-import dev.repl.node.HeartbeatObserver;
+import dev.repl.liveness.DetectorConfig;
+import dev.repl.liveness.FollowerHealth;
+import dev.repl.liveness.FollowerStatus;
+import dev.repl.liveness.StateListener;
 import dev.repl.node.NodeServer;
 import dev.repl.transport.Backoff;
 import dev.repl.transport.Transport;
@@ -17,31 +20,38 @@ import java.util.Objects;
 
 /**
  * A running leader: listens on its own address like every node, and keeps one
- * {@link FollowerLink} per follower that heartbeats it. Start and close are idempotent; a
- * failed start leaves nothing running.
+ * {@link FollowerLink} per follower that heartbeats it and judges it. Start and close are
+ * idempotent; a failed start leaves nothing running.
  */
 public final class LeaderNode implements AutoCloseable {
 
     /** Reconnect backoff: the first retry comes quickly, later ones at most this far apart. */
     static final Duration INITIAL_BACKOFF = Duration.ofMillis(50);
-    static final Duration MAX_BACKOFF = Duration.ofSeconds(2);
+    static final Duration MAX_BACKOFF = Duration.ofSeconds(1);
 
     private final String name;
     private final ReplicationConfig config;
-    private final Duration heartbeatInterval;
+    private final DetectorConfig detector;
+    private final StateListener listener;
     private final NodeServer server;
     private final List<FollowerLink> links = new ArrayList<>();
     private EventLoopGroup group;
     private boolean closed;
 
-    public LeaderNode(String name, ReplicationConfig config, Duration heartbeatInterval) {
+    public LeaderNode(String name, ReplicationConfig config, DetectorConfig detector, StateListener listener) {
         this.name = Objects.requireNonNull(name, "name");
         this.config = Objects.requireNonNull(config, "config");
-        if (heartbeatInterval.isNegative() || heartbeatInterval.isZero()) {
-            throw new IllegalArgumentException("heartbeat interval must be positive, was " + heartbeatInterval);
-        }
-        this.heartbeatInterval = heartbeatInterval;
-        this.server = new NodeServer(name, config.leader(), HeartbeatObserver.NONE);
+        this.detector = Objects.requireNonNull(detector, "detector");
+        this.listener = Objects.requireNonNull(listener, "listener");
+        this.server = new NodeServer(name, config.leader());
+    }
+
+    public LeaderNode(String name, ReplicationConfig config, DetectorConfig detector) {
+        this(name, config, detector, StateListener.NONE);
+    }
+
+    public String name() {
+        return name;
     }
 
     /** @return the address the leader listens on */
@@ -59,12 +69,22 @@ public final class LeaderNode implements AutoCloseable {
                 .channel(Transport.get().socketChannel())
                 .option(ChannelOption.TCP_NODELAY, true);
         for (Peer follower : config.followers()) {
-            FollowerLink link = new FollowerLink(name, follower, group.next(), bootstrap, heartbeatInterval,
-                    new Backoff(INITIAL_BACKOFF, MAX_BACKOFF));
+            FollowerHealth health = new FollowerHealth(name, follower, detector.newDetector(), listener);
+            FollowerLink link = new FollowerLink(name, follower, group.next(), bootstrap, detector.heartbeatInterval().toNanos(),
+                    new Backoff(INITIAL_BACKOFF, MAX_BACKOFF), health);
             links.add(link);
             link.start();
         }
         return bound;
+    }
+
+    /** Every follower's current state, in configuration order. */
+    public synchronized List<FollowerStatus> followers() {
+        List<FollowerStatus> statuses = new ArrayList<>(links.size());
+        for (FollowerLink link : links) {
+            statuses.add(link.status());
+        }
+        return statuses;
     }
 
     /** Stops every link, closes every connection and ends every event-loop thread. */

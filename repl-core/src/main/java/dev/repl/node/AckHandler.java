@@ -10,15 +10,18 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 
 /**
- * Answers every heartbeat with an ack carrying the same sequence number. Anything else
- * arriving on an accepted connection is a protocol error. Keeps no per-channel state.
+ * Answers every heartbeat with an ack carrying the same sequence number, and tells the
+ * node's {@link LeaderTracker}. Anything else arriving on an accepted connection is a protocol
+ * error. Keeps no per-channel state.
  */
 @Sharable
 public final class AckHandler extends SimpleChannelInboundHandler<Frame> {
 
+    private final LeaderTracker leader;
     private final HeartbeatObserver observer;
 
-    public AckHandler(HeartbeatObserver observer) {
+    public AckHandler(LeaderTracker leader, HeartbeatObserver observer) {
+        this.leader = leader;
         this.observer = observer;
     }
 
@@ -27,6 +30,7 @@ public final class AckHandler extends SimpleChannelInboundHandler<Frame> {
         if (frame.type() != FrameType.HEARTBEAT) {
             throw new ProtocolException("unexpected " + frame.type() + " frame " + FrameCodec.hex(frame) + " (only heartbeats are accepted here)");
         }
+        leader.heartbeatReceived(ctx.channel(), System.nanoTime());
         int sequence = frame.sequence();
         if (observer == HeartbeatObserver.NONE) {
             ctx.writeAndFlush(Frame.ack(sequence), ctx.voidPromise());

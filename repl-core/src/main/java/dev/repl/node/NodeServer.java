@@ -2,18 +2,14 @@ package dev.repl.node;
 
 import dev.repl.config.NodeAddress;
 import dev.repl.transport.ConnectionErrorHandler;
-import dev.repl.transport.FailureReason;
-import dev.repl.transport.NodeStartException;
+import dev.repl.transport.Listener;
 import dev.repl.transport.Pipelines;
-import dev.repl.transport.Transport;
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,58 +27,64 @@ public final class NodeServer implements AutoCloseable {
     private final String name;
     private final NodeAddress address;
     private final HeartbeatObserver observer;
+    private final LeaderTracker leader;
     private State state = State.NEW;
-    private EventLoopGroup group;
-    private Channel serverChannel;
+    private Listener listener;
 
-    public NodeServer(String name, NodeAddress address, HeartbeatObserver observer) {
+    /** Heartbeats missing this long mean the leader is lost, unless a node says otherwise. */
+    public static final Duration DEFAULT_LEADER_TIMEOUT = Duration.ofSeconds(1);
+
+    public NodeServer(String name, NodeAddress address, Duration leaderTimeout, HeartbeatObserver observer) {
         this.name = Objects.requireNonNull(name, "name");
         this.address = Objects.requireNonNull(address, "address");
         this.observer = Objects.requireNonNull(observer, "observer");
+        this.leader = new LeaderTracker(name, leaderTimeout);
+    }
+
+    public NodeServer(String name, NodeAddress address, HeartbeatObserver observer) {
+        this(name, address, DEFAULT_LEADER_TIMEOUT, observer);
+    }
+
+    public NodeServer(String name, NodeAddress address) {
+        this(name, address, HeartbeatObserver.NONE);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** What this node knows of its leader, from the heartbeats it answers. */
+    public LeaderTracker.Status leader() {
+        return leader.status();
     }
 
     /**
      * Binds the address. Calling it again returns the same address.
      *
      * @return the bound address, with the real port when the configured one was 0
-     * @throws NodeStartException naming the node and address when it cannot listen
+     * @throws dev.repl.transport.NodeStartException naming the node and address when it cannot listen
      */
     public synchronized InetSocketAddress start() {
         if (state == State.STARTED) {
-            return boundAddress();
+            return listener.localAddress();
         }
         if (state == State.CLOSED) {
             throw new IllegalStateException(name + " is closed");
         }
-        Transport transport = Transport.get();
-        EventLoopGroup loops = transport.newGroup(1, name);
-        AckHandler ackHandler = new AckHandler(observer);
+        AckHandler ackHandler = new AckHandler(leader, observer);
         ConnectionErrorHandler errors = new ConnectionErrorHandler(name);
-        try {
-            serverChannel = new ServerBootstrap()
-                    .group(loops)
-                    .channel(transport.serverChannel())
-                    .option(ChannelOption.SO_REUSEADDR, true)
-                    .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childHandler(new ChannelInitializer<SocketChannel>() {
-                        @Override
-                        protected void initChannel(SocketChannel ch) {
-                            Pipelines.acceptingSide(ch.pipeline(), ackHandler, errors);
-                        }
-                    })
-                    .bind(address.host(), address.port())
-                    .syncUninterruptibly()
-                    .channel();
-        } catch (Exception e) {
-            Transport.shutdown(loops);
-            state = State.CLOSED;
-            throw new NodeStartException(name + ": cannot listen on " + address + ": " + FailureReason.describe(e), e);
-        }
-        group = loops;
+        state = State.CLOSED; // until the bind succeeds: a failed start is final
+        listener = Listener.bind(name, "listen", address, name, new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel ch) {
+                Pipelines.acceptingSide(ch.pipeline(), ackHandler, errors);
+            }
+        });
+        long check = leader.checkIntervalNanos();
+        listener.group().next().scheduleAtFixedRate(() -> leader.check(System.nanoTime()), check, check, TimeUnit.NANOSECONDS);
         state = State.STARTED;
-        InetSocketAddress bound = boundAddress();
-        log.info("{}: listening on {}:{} ({})", name, bound.getHostString(), bound.getPort(), transport.name());
-        return boundAddress();
+        log.info("{}: listening on {}", name, listener.describe());
+        return listener.localAddress();
     }
 
     /** @return the bound address; only valid once started */
@@ -90,7 +92,7 @@ public final class NodeServer implements AutoCloseable {
         if (state != State.STARTED) {
             throw new IllegalStateException(name + " is not listening");
         }
-        return (InetSocketAddress) serverChannel.localAddress();
+        return listener.localAddress();
     }
 
     /** Stops listening, closes every accepted connection and ends the event-loop thread. */
@@ -101,8 +103,7 @@ public final class NodeServer implements AutoCloseable {
             return;
         }
         state = State.CLOSED;
-        serverChannel.close();
-        Transport.shutdown(group);
+        listener.close();
         log.info("{}: stopped", name);
     }
 }

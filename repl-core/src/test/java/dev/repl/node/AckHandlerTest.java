@@ -9,6 +9,7 @@ import dev.repl.transport.ConnectionErrorHandler;
 import dev.repl.transport.Pipelines;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -19,7 +20,7 @@ class AckHandlerTest {
 
     private EmbeddedChannel acceptingSide() {
         EmbeddedChannel ch = new EmbeddedChannel();
-        Pipelines.acceptingSide(ch.pipeline(), new AckHandler((channel, seq) -> answered.add(seq)), new ConnectionErrorHandler("test"));
+        Pipelines.acceptingSide(ch.pipeline(), new AckHandler(new LeaderTracker("test", Duration.ofSeconds(1)), (channel, seq) -> answered.add(seq)), new ConnectionErrorHandler("test"));
         return ch;
     }
 

@@ -36,7 +36,7 @@ class HeartbeatIT {
         follower("follower-2", p2);
         ReplProcess leader = repl.start("node", "--role", "leader", "--port", Integer.toString(ReplLauncher.freePort()),
                 "--followers", followers(p1, p2));
-        leader.awaitLog("first ack from follower-1", START).awaitLog("first ack from follower-2", START);
+        leader.awaitLog("follower-1 CONNECTING -> UP", START).awaitLog("follower-2 CONNECTING -> UP", START);
 
         ReplProcess check = repl.run(START, "heartbeat", "--followers", followers(p1, p2), "--timeout", "10s");
         assertEquals(0, check.exitCode(), check.stderr());

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 /** One launched {@code repl} process, with its stdout and stderr in files. */
 final class ReplProcess {
@@ -65,10 +66,32 @@ final class ReplProcess {
         return this;
     }
 
+    /** Sends a signal by name ({@code STOP}, {@code CONT}) with kill(1). */
+    void signal(String name) {
+        try {
+            int code = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start().waitFor();
+            if (code != 0) {
+                throw new IllegalStateException("kill -" + name + " " + process.pid() + " exited with " + code);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** SIGKILL, then reap. */
     void kill() {
         process.destroyForcibly();
         reap();
+    }
+
+    /** Waits until stderr has a match for {@code regex}. */
+    ReplProcess awaitLogMatching(String regex, Duration atMost) {
+        Pattern pattern = Pattern.compile(regex);
+        await(label + " to log /" + regex + "/").atMost(atMost).until(() -> pattern.matcher(stderr()).find());
+        return this;
     }
 
     /** SIGTERM, then SIGKILL if it has not exited in time; always reaped. */

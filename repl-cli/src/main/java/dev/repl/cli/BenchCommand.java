@@ -1,0 +1,22 @@
+package dev.repl.cli;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code repl bench}: measurements that print figures, never pass/fail verdicts. */
+@Command(name = "bench",
+        mixinStandardHelpOptions = true,
+        description = "Benchmarks. Each prints a table (or JSON with --json) of what it measured.",
+        subcommands = {DetectionBench.class})
+final class BenchCommand implements Runnable {
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new ParameterException(spec.commandLine(), "a benchmark is required: detection");
+    }
+}

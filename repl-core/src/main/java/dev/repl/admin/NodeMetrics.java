@@ -1,0 +1,106 @@
+package dev.repl.admin;
+
+import dev.repl.liveness.FollowerState;
+import dev.repl.liveness.FollowerStatus;
+import dev.repl.node.LeaderTracker;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.SummaryWithCallback;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.config.EscapingScheme;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.Quantile;
+import io.prometheus.metrics.model.snapshots.Quantiles;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.function.Supplier;
+
+/**
+ * The node's Prometheus metrics. Every value is read from a {@link NodeStatus} at scrape time,
+ * so nothing is updated on the heartbeat path for metrics' sake.
+ */
+public final class NodeMetrics {
+
+    /** Divisors, not factors: 90 / 1e6 prints as 9.0E-5, 90 * 1e-6 as 8.999999999999999E-5. */
+    private static final double MICROS_PER_SECOND = 1e6;
+    private static final double MILLIS_PER_SECOND = 1e3;
+
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
+
+    public NodeMetrics(Supplier<NodeStatus> status) {
+        GaugeWithCallback.builder().name("repl_follower_state")
+                .help("1 for the follower's current state, 0 for the others")
+                .labelNames("follower", "state")
+                .callback(cb -> {
+                    for (FollowerStatus f : status.get().followers()) {
+                        for (FollowerState s : FollowerState.values()) {
+                            cb.call(f.state() == s ? 1 : 0, f.name(), s.name());
+                        }
+                    }
+                }).register(registry);
+        GaugeWithCallback.builder().name("repl_follower_last_ack_age_seconds")
+                .help("Time since the follower's last ack; absent before the first")
+                .labelNames("follower")
+                .callback(cb -> status.get().followers().stream().filter(f -> f.lastAckAgeMs() >= 0)
+                        .forEach(f -> cb.call(f.lastAckAgeMs() / MILLIS_PER_SECOND, f.name())))
+                .register(registry);
+        SummaryWithCallback.builder().name("repl_follower_rtt_seconds")
+                .help("Heartbeat round-trip time since the leader started")
+                .labelNames("follower")
+                .callback(cb -> {
+                    for (FollowerStatus f : status.get().followers()) {
+                        Quantiles quantiles = f.rttSamples() == 0 ? Quantiles.EMPTY : Quantiles.of(
+                                new Quantile(0.5, f.rttP50Us() / MICROS_PER_SECOND), new Quantile(0.99, f.rttP99Us() / MICROS_PER_SECOND));
+                        cb.call(f.rttSamples(), f.rttSamples() * f.rttMeanUs() / MICROS_PER_SECOND, quantiles, f.name());
+                    }
+                }).register(registry);
+        CounterWithCallback.builder().name("repl_follower_missed_heartbeats_total")
+                .help("Heartbeats not acked before the next one was due")
+                .labelNames("follower")
+                .callback(cb -> status.get().followers().forEach(f -> cb.call(f.missed(), f.name())))
+                .register(registry);
+        CounterWithCallback.builder().name("repl_follower_reconnects_total")
+                .help("Connections to the follower re-established after a loss")
+                .labelNames("follower")
+                .callback(cb -> status.get().followers().forEach(f -> cb.call(f.reconnects(), f.name())))
+                .register(registry);
+        CounterWithCallback.builder().name("repl_follower_connect_attempts_total")
+                .help("Connection attempts to the follower, successful or not")
+                .labelNames("follower")
+                .callback(cb -> status.get().followers().forEach(f -> cb.call(f.connectAttempts(), f.name())))
+                .register(registry);
+        GaugeWithCallback.builder().name("repl_leader_up")
+                .help("On a follower: 1 while heartbeats arrive from a leader, 0 otherwise")
+                .callback(cb -> {
+                    NodeStatus s = status.get();
+                    if (!s.isLeader()) {
+                        cb.call(s.leader().state() == LeaderTracker.State.UP ? 1 : 0);
+                    }
+                }).register(registry);
+        GaugeWithCallback.builder().name("repl_leader_last_heartbeat_age_seconds")
+                .help("On a follower: time since the last heartbeat; absent before the first")
+                .callback(cb -> {
+                    NodeStatus s = status.get();
+                    if (!s.isLeader() && s.leader().lastHeartbeatAgeMs() >= 0) {
+                        cb.call(s.leader().lastHeartbeatAgeMs() / MILLIS_PER_SECOND);
+                    }
+                }).register(registry);
+    }
+
+    public String contentType() {
+        return writer.getContentType();
+    }
+
+    /** The Prometheus text exposition of every metric. */
+    public byte[] scrape() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(4096);
+        try {
+            writer.write(out, registry.scrape(), EscapingScheme.UNDERSCORE_ESCAPING);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+}

@@ -1,0 +1,43 @@
+package dev.repl.admin;
+
+import dev.repl.liveness.FollowerStatus;
+
+/** Renders {@link NodeStatus} as the plain-text table {@code repl status} prints. */
+public final class StatusTable {
+
+    private static final String ROW = "%-12s %-21s %-10s %9s %9s %9s %7s %10s%n";
+
+    private StatusTable() {
+    }
+
+    public static String render(NodeStatus status) {
+        StringBuilder out = new StringBuilder();
+        out.append(status.name()).append(" (").append(status.role()).append(")\n");
+        if (!status.isLeader()) {
+            var leader = status.leader();
+            out.append(String.format("leader %s %s, last heartbeat %s ago%n", leader.state(),
+                    leader.address().isEmpty() ? "(none yet)" : leader.address(), age(leader.lastHeartbeatAgeMs())));
+            return out.toString();
+        }
+        out.append(String.format(ROW, "FOLLOWER", "ADDRESS", "STATE", "LAST ACK", "RTT P50", "RTT P99", "MISSED", "RECONNECTS"));
+        for (FollowerStatus f : status.followers()) {
+            out.append(String.format(ROW, f.name(), f.address(), f.state(), age(f.lastAckAgeMs()),
+                    micros(f.rttP50Us()), micros(f.rttP99Us()), f.missed(), f.reconnects()));
+        }
+        return out.toString();
+    }
+
+    private static String age(long ms) {
+        if (ms < 0) {
+            return "-";
+        }
+        return ms < 10_000 ? ms + "ms" : ms / 1000 + "s";
+    }
+
+    private static String micros(long us) {
+        if (us < 0) {
+            return "-";
+        }
+        return us < 10_000 ? us + "us" : us / 1000 + "ms";
+    }
+}

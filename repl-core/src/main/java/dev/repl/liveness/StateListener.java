@@ -1,0 +1,12 @@
+package dev.repl.liveness;
+
+import dev.repl.config.Peer;
+
+/** Told of every follower state change, on the link's event loop. Must not block. */
+@FunctionalInterface
+public interface StateListener {
+
+    StateListener NONE = (follower, from, to, evidence, atNanos) -> { };
+
+    void stateChanged(Peer follower, FollowerState from, FollowerState to, String evidence, long atNanos);
+}

@@ -1,0 +1,162 @@
+package dev.repl.it;
+
+import static dev.repl.it.Cluster.START;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Continuous liveness with real processes: kills, freezes, restarts, a lost leader, a loaded
+ * machine, and the admin endpoint. Waits are bounded generously for a noisy machine; the
+ * figures themselves are measured by {@code repl bench detection}, not asserted here.
+ */
+class LivenessIT {
+
+    @RegisterExtension
+    final ReplLauncher repl = new ReplLauncher();
+
+    @Test
+    void followerKilledWithSigkillIsDownAtOnceFromTheClosedConnection() {
+        Cluster cluster = new Cluster(repl, 2).start();
+        cluster.followers.get(1).kill();
+        // The evidence is the connection, not a timeout: no waiting for silence was needed.
+        cluster.leader.awaitLog("follower-2 UP -> DOWN: connection", START);
+        assertTrue(cluster.get("/status").contains("\"name\": \"follower-2\", \"address\": \"127.0.0.1:" + cluster.followerPorts[1]
+                + "\", \"state\": \"DOWN\""), cluster.get("/status"));
+    }
+
+    @Test
+    void frozenFollowerIsDownByTimeoutAndUpAgainAfterSigcont() {
+        Cluster cluster = new Cluster(repl, 2).start();
+        ReplProcess frozen = cluster.followers.get(0);
+        frozen.signal("STOP");
+        cluster.leader.awaitLogMatching("follower-1 (UP|SUSPECT) -> DOWN: no ack for", START);
+        assertTrue(status(cluster).contains("follower-1") && statusRow(cluster, "follower-1").contains("DOWN"), status(cluster));
+
+        frozen.signal("CONT");
+        cluster.leader.awaitLog("follower-1 DOWN -> UP", START);
+        await("repl status to show follower-1 UP").atMost(START).until(() -> statusRow(cluster, "follower-1").contains(" UP "));
+        assertFalse(cluster.leader.stderr().contains("follower-2 UP -> DOWN"), "the untouched follower stayed up");
+    }
+
+    @Test
+    void followerRestartedOnTheSamePortIsUpAgainAndCountsAReconnect() {
+        Cluster cluster = new Cluster(repl, 2).start();
+        assertEquals(0, reconnects(cluster, "follower-1"));
+        cluster.followers.get(0).kill();
+        cluster.leader.awaitLog("follower-1 UP -> DOWN", START);
+        cluster.startFollower(0);
+        cluster.leader.awaitLog("follower-1 DOWN -> UP", START);
+        assertEquals(1, reconnects(cluster, "follower-1"));
+        assertTrue(cluster.get("/status").contains("\"connectAttempts\""), "attempts are visible");
+    }
+
+    @Test
+    void leaderKilledWithSigkillIsReportedLostByBothFollowers() {
+        Cluster cluster = new Cluster(repl, 2).start();
+        for (ReplProcess follower : cluster.followers) {
+            follower.awaitLog("leader up: first heartbeat", START);
+        }
+        cluster.leader.kill();
+        for (ReplProcess follower : cluster.followers) {
+            follower.awaitLog("leader lost: no heartbeat for", START);
+        }
+    }
+
+    @Test
+    void healthyClusterUnderCpuLoadRaisesNoFalseAlarm() throws Exception {
+        Cluster cluster = new Cluster(repl, 2).start();
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        List<Thread> burners = new ArrayList<>();
+        for (int i = 0; i < Runtime.getRuntime().availableProcessors(); i++) {
+            Thread burner = new Thread(() -> {
+                long x = 0;
+                while (System.nanoTime() < until) {
+                    x = x * 31 + 7;
+                }
+                if (x == 42) {
+                    System.out.print("");
+                }
+            }, "cpu-burner-" + i);
+            burner.setDaemon(true);
+            burner.start();
+            burners.add(burner);
+        }
+        for (Thread burner : burners) {
+            burner.join();
+        }
+        String leaderLog = cluster.leader.stderr();
+        assertFalse(leaderLog.contains(" UP -> "), "no follower ever left UP:\n" + leaderLog);
+        assertEquals(0, reconnects(cluster, "follower-1"));
+        assertEquals(0, reconnects(cluster, "follower-2"));
+        for (ReplProcess follower : cluster.followers) {
+            assertFalse(follower.stderr().contains("leader lost"), follower.stderr());
+        }
+    }
+
+    @Test
+    void metricsArePrometheusTextThatPromtoolAccepts() throws Exception {
+        Cluster cluster = new Cluster(repl, 2).start();
+        String metrics = cluster.get("/metrics");
+        assertTrue(metrics.contains("repl_follower_state{follower=\"follower-1\",state=\"UP\"} 1.0"), metrics);
+        assertTrue(metrics.contains("repl_follower_rtt_seconds_count{follower=\"follower-2\"}"), metrics);
+        assertTrue(metrics.contains("repl_follower_reconnects_total{follower=\"follower-1\"} 0.0"), metrics);
+
+        Path promtool = Path.of("/usr/bin/promtool");
+        if (System.getenv("CI") != null) {
+            assertTrue(Files.isExecutable(promtool), "CI must have promtool (Debian package prometheus); .ci/run installs it");
+        }
+        assumeTrue(Files.isExecutable(promtool), "promtool is not installed (apt-get install prometheus); skipping its check");
+        Process check = new ProcessBuilder(promtool.toString(), "check", "metrics").redirectErrorStream(true).start();
+        try (OutputStream in = check.getOutputStream()) {
+            in.write(metrics.getBytes(StandardCharsets.UTF_8));
+        }
+        String verdict = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(check.waitFor(30, TimeUnit.SECONDS), "promtool finished");
+        assertEquals(0, check.exitValue(), verdict);
+    }
+
+    @Test
+    void adminEndpointServesHealthAndAFollowersViewOfItsLeader() throws IOException {
+        Cluster cluster = new Cluster(repl, 1).start();
+        assertEquals("ok\n", cluster.get("/health"));
+        int followerAdmin = ReplLauncher.freePort();
+        cluster.followers.get(0).stop();
+        repl.start("node", "--role", "follower", "--port", Integer.toString(cluster.followerPorts[0]), "--name", "follower-1",
+                "--admin-port", Integer.toString(followerAdmin)).awaitLog("leader up", START);
+        ReplProcess status = repl.run(START, "status", "--admin", "127.0.0.1:" + followerAdmin, "--json");
+        assertEquals(0, status.exitCode(), status.stderr());
+        assertTrue(status.stdout().contains("\"role\": \"follower\", \"leader\": {\"state\": \"UP\""), status.stdout());
+    }
+
+    private String status(Cluster cluster) {
+        ReplProcess status = repl.run(START, "status", "--admin", cluster.admin());
+        assertEquals(0, status.exitCode(), status.stderr());
+        return status.stdout();
+    }
+
+    private String statusRow(Cluster cluster, String follower) {
+        return status(cluster).lines().filter(line -> line.startsWith(follower + " ")).findFirst().orElse("");
+    }
+
+    private static long reconnects(Cluster cluster, String follower) {
+        Matcher m = Pattern.compile("\"name\": \"" + follower + "\".*?\"reconnects\": (\\d+)").matcher(cluster.get("/status"));
+        assertTrue(m.find(), cluster.get("/status"));
+        return Long.parseLong(m.group(1));
+    }
+}
