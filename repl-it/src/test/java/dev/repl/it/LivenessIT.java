@@ -35,7 +35,7 @@ class LivenessIT {
         Cluster cluster = new Cluster(repl, 2).start();
         cluster.followers.get(1).kill();
         // The evidence is the connection, not a timeout: no waiting for silence was needed.
-        cluster.leader.awaitLog("follower-2 UP -> DOWN: connection", START);
+        cluster.leader.awaitLogMatching("follower-2 (UP|SUSPECT) -> DOWN: connection", START);
         assertTrue(cluster.get("/status").contains("\"name\": \"follower-2\", \"address\": \"127.0.0.1:" + cluster.followerPorts[1]
                 + "\", \"state\": \"DOWN\""), cluster.get("/status"));
     }
@@ -51,7 +51,8 @@ class LivenessIT {
         frozen.signal("CONT");
         cluster.leader.awaitLog("follower-1 DOWN -> UP", START);
         await("repl status to show follower-1 UP").atMost(START).until(() -> statusRow(cluster, "follower-1").contains(" UP "));
-        assertFalse(cluster.leader.stderr().contains("follower-2 UP -> DOWN"), "the untouched follower stayed up");
+        assertFalse(cluster.leader.stderr().contains("follower-2 UP -> DOWN") || cluster.leader.stderr().contains("follower-2 SUSPECT -> DOWN"),
+                "the untouched follower was never declared down");
     }
 
     @Test
@@ -59,7 +60,7 @@ class LivenessIT {
         Cluster cluster = new Cluster(repl, 2).start();
         assertEquals(0, reconnects(cluster, "follower-1"));
         cluster.followers.get(0).kill();
-        cluster.leader.awaitLog("follower-1 UP -> DOWN", START);
+        cluster.leader.awaitLogMatching("follower-1 (UP|SUSPECT) -> DOWN", START);
         cluster.startFollower(0);
         cluster.leader.awaitLog("follower-1 DOWN -> UP", START);
         assertEquals(1, reconnects(cluster, "follower-1"));
@@ -100,8 +101,11 @@ class LivenessIT {
         for (Thread burner : burners) {
             burner.join();
         }
+        // An alarm is a DOWN. SUSPECT is the detector's early warning, and this machine's
+        // scheduler stalls (docs/performance.md) can earn one; its count is reported, not asserted.
         String leaderLog = cluster.leader.stderr();
-        assertFalse(leaderLog.contains(" UP -> "), "no follower ever left UP:\n" + leaderLog);
+        assertFalse(leaderLog.contains("-> DOWN"), "no follower was declared down:\n" + leaderLog);
+        System.out.println("healthy under load for 30 s: " + (leaderLog.split(" -> SUSPECT", -1).length - 1) + " suspicions");
         assertEquals(0, reconnects(cluster, "follower-1"));
         assertEquals(0, reconnects(cluster, "follower-2"));
         for (ReplProcess follower : cluster.followers) {
