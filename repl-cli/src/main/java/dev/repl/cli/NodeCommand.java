@@ -5,7 +5,9 @@ import dev.repl.admin.NodeStatus;
 import dev.repl.config.NodeAddress;
 import dev.repl.config.ReplicationConfig;
 import dev.repl.leader.LeaderNode;
+import dev.repl.liveness.StateListener;
 import dev.repl.node.HeartbeatObserver;
+import dev.repl.node.NodeOptions;
 import dev.repl.node.NodeServer;
 import java.io.IOException;
 import java.time.Duration;
@@ -55,6 +57,14 @@ final class NodeCommand implements Callable<Integer> {
             description = "Follower only: no heartbeat for this long and the leader is reported lost. Default: ${DEFAULT-VALUE}.")
     Duration leaderTimeout;
 
+    @Option(names = "--idle-timeout", defaultValue = "10s", converter = DurationConverter.class,
+            description = "Close an accepted connection that delivers no complete frame for this long. Default: ${DEFAULT-VALUE}.")
+    Duration idleTimeout;
+
+    @Option(names = "--max-connections", defaultValue = "1024",
+            description = "Accepted connections open at once; more are closed on arrival. Default: ${DEFAULT-VALUE}.")
+    int maxConnections;
+
     @Option(names = "--admin-port",
             description = "Serve GET /status, /metrics and /health over HTTP on this port (0 picks a free one). Default: off.")
     Integer adminPort;
@@ -95,7 +105,7 @@ final class NodeCommand implements Callable<Integer> {
             ReplicationConfig config = followers == null
                     ? new ReplicationConfig(address, ReplicationConfig.defaults().followers())
                     : ReplicationConfig.of(address, followers);
-            leader = new LeaderNode(nodeName, config, detector.toConfig());
+            leader = new LeaderNode(nodeName, config, detector.toConfig(), nodeOptions(), StateListener.NONE);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -116,7 +126,7 @@ final class NodeCommand implements Callable<Integer> {
         }
         CompletableFuture<Void> answered = new CompletableFuture<>();
         HeartbeatObserver observer = once ? (channel, sequence) -> answered.complete(null) : HeartbeatObserver.NONE;
-        NodeServer server = new NodeServer(nodeName, address, leaderTimeout, observer);
+        NodeServer server = new NodeServer(nodeName, address, nodeOptions(), observer);
         AdminServer admin = adminServer(nodeName, () -> new NodeStatus(nodeName, "follower", List.of(), server.leader()));
         closeOnShutdown(() -> {
             server.close();
@@ -164,6 +174,14 @@ final class NodeCommand implements Callable<Integer> {
         }, "stdin-watcher");
         watcher.setDaemon(true);
         watcher.start();
+    }
+
+    private NodeOptions nodeOptions() {
+        try {
+            return new NodeOptions(leaderTimeout, idleTimeout, maxConnections);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
     }
 
     private AdminServer adminServer(String nodeName, Supplier<NodeStatus> status) {

@@ -6,6 +6,8 @@ import dev.repl.liveness.DetectorConfig;
 import dev.repl.liveness.FollowerHealth;
 import dev.repl.liveness.FollowerStatus;
 import dev.repl.liveness.StateListener;
+import dev.repl.node.HeartbeatObserver;
+import dev.repl.node.NodeOptions;
 import dev.repl.node.NodeServer;
 import dev.repl.transport.Backoff;
 import dev.repl.transport.Transport;
@@ -38,12 +40,17 @@ public final class LeaderNode implements AutoCloseable {
     private EventLoopGroup group;
     private boolean closed;
 
-    public LeaderNode(String name, ReplicationConfig config, DetectorConfig detector, StateListener listener) {
+    /** @param options how the leader's own listening port treats what connects to it */
+    public LeaderNode(String name, ReplicationConfig config, DetectorConfig detector, NodeOptions options, StateListener listener) {
         this.name = Objects.requireNonNull(name, "name");
         this.config = Objects.requireNonNull(config, "config");
         this.detector = Objects.requireNonNull(detector, "detector");
         this.listener = Objects.requireNonNull(listener, "listener");
-        this.server = new NodeServer(name, config.leader());
+        this.server = new NodeServer(name, config.leader(), options, HeartbeatObserver.NONE);
+    }
+
+    public LeaderNode(String name, ReplicationConfig config, DetectorConfig detector, StateListener listener) {
+        this(name, config, detector, NodeOptions.defaults(), listener);
     }
 
     public LeaderNode(String name, ReplicationConfig config, DetectorConfig detector) {

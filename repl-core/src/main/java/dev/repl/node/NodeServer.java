@@ -28,21 +28,20 @@ public final class NodeServer implements AutoCloseable {
     private final NodeAddress address;
     private final HeartbeatObserver observer;
     private final LeaderTracker leader;
+    private final NodeOptions options;
     private State state = State.NEW;
     private Listener listener;
 
-    /** Heartbeats missing this long mean the leader is lost, unless a node says otherwise. */
-    public static final Duration DEFAULT_LEADER_TIMEOUT = Duration.ofSeconds(1);
-
-    public NodeServer(String name, NodeAddress address, Duration leaderTimeout, HeartbeatObserver observer) {
+    public NodeServer(String name, NodeAddress address, NodeOptions options, HeartbeatObserver observer) {
         this.name = Objects.requireNonNull(name, "name");
         this.address = Objects.requireNonNull(address, "address");
+        this.options = Objects.requireNonNull(options, "options");
         this.observer = Objects.requireNonNull(observer, "observer");
-        this.leader = new LeaderTracker(name, leaderTimeout);
+        this.leader = new LeaderTracker(name, options.leaderTimeout());
     }
 
     public NodeServer(String name, NodeAddress address, HeartbeatObserver observer) {
-        this(name, address, DEFAULT_LEADER_TIMEOUT, observer);
+        this(name, address, NodeOptions.defaults(), observer);
     }
 
     public NodeServer(String name, NodeAddress address) {
@@ -73,11 +72,15 @@ public final class NodeServer implements AutoCloseable {
         }
         AckHandler ackHandler = new AckHandler(leader, observer);
         ConnectionErrorHandler errors = new ConnectionErrorHandler(name);
+        ConnectionLimiter limiter = new ConnectionLimiter(name, options.maxConnections());
+        Duration idleTimeout = options.idleTimeout();
         state = State.CLOSED; // until the bind succeeds: a failed start is final
         listener = Listener.bind(name, "listen", address, name, new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel ch) {
-                Pipelines.acceptingSide(ch.pipeline(), ackHandler, errors);
+                if (limiter.admit(ch)) {
+                    Pipelines.acceptingSide(ch.pipeline(), idleTimeout, ackHandler, errors);
+                }
             }
         });
         long check = leader.checkIntervalNanos();

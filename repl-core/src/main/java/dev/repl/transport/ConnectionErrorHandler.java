@@ -4,6 +4,7 @@ import dev.repl.protocol.ProtocolException;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.timeout.IdleStateEvent;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -11,8 +12,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The tail of every pipeline: whatever went wrong on a connection ends with one log line and
- * that connection closed. Other connections are untouched.
+ * The tail of every pipeline: whatever went wrong on a connection — an error, or an accepted
+ * connection gone idle — ends with one log line and that connection closed. Other connections
+ * are untouched.
  */
 @Sharable
 public final class ConnectionErrorHandler extends ChannelInboundHandlerAdapter {
@@ -38,6 +40,17 @@ public final class ConnectionErrorHandler extends ChannelInboundHandlerAdapter {
             log.debug("{}: details", nodeName, cause);
         }
         ctx.close();
+    }
+
+    /** The idle timeout of an accepted connection ran out: nothing whole arrived on it for that long. */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        if (event instanceof IdleStateEvent) {
+            log.info("{}: closing connection from {}: no complete frame within the idle timeout", nodeName, peer(ctx.channel().remoteAddress()));
+            ctx.close();
+            return;
+        }
+        ctx.fireUserEventTriggered(event);
     }
 
     /** {@code 127.0.0.1:38480}, without the leading slash of {@link InetSocketAddress#toString()}. */

@@ -12,6 +12,7 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class AckHandlerTest {
@@ -20,15 +21,15 @@ class AckHandlerTest {
 
     private EmbeddedChannel acceptingSide() {
         EmbeddedChannel ch = new EmbeddedChannel();
-        Pipelines.acceptingSide(ch.pipeline(), new AckHandler(new LeaderTracker("test", Duration.ofSeconds(1)), (channel, seq) -> answered.add(seq)), new ConnectionErrorHandler("test"));
+        Pipelines.acceptingSide(ch.pipeline(), Duration.ofSeconds(10), new AckHandler(new LeaderTracker("test", Duration.ofSeconds(1)), (channel, seq) -> answered.add(seq)), new ConnectionErrorHandler("test"));
         return ch;
     }
 
     @Test
     void pipelineHandlersAreNamed() {
         EmbeddedChannel ch = acceptingSide();
-        assertEquals(List.of("frameDecoder", "frameCodec", "ackHandler", "connectionErrors"),
-                ch.pipeline().names().subList(0, 4));
+        assertEquals(List.of("frameDecoder", "frameCodec", "idleTimeout", "ackHandler", "connectionErrors"),
+                ch.pipeline().names().subList(0, 5));
         ch.finish();
     }
 
@@ -61,6 +62,32 @@ class AckHandlerTest {
         ch.writeInbound(Unpooled.wrappedBuffer(new byte[] {0x41, 0, 0, 1}));
         assertFalse(ch.isActive());
         assertEquals(List.of(), answered);
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void connectionWithoutAWholeFrameIsClosedAfterTheIdleTimeout() {
+        EmbeddedChannel ch = acceptingSide();
+        ch.writeInbound(Unpooled.wrappedBuffer(new byte[] {0x48, 0x00})); // half a frame, then silence
+        ch.advanceTimeBy(9, TimeUnit.SECONDS);
+        ch.runPendingTasks();
+        assertTrue(ch.isActive(), "not yet: the idle timeout is 10 s");
+        ch.advanceTimeBy(2, TimeUnit.SECONDS);
+        ch.runPendingTasks();
+        assertFalse(ch.isActive(), "a half frame does not count as activity");
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void wholeFramesKeepAConnectionOpen() {
+        EmbeddedChannel ch = acceptingSide();
+        for (int i = 0; i < 5; i++) {
+            ch.advanceTimeBy(5, TimeUnit.SECONDS);
+            ch.writeInbound(Unpooled.wrappedBuffer(new byte[] {0x48, 0, 0, (byte) i}));
+            ch.runPendingTasks();
+            assertEquals(String.format("410000%02x", i), readHex(ch));
+        }
+        assertTrue(ch.isActive());
         ch.finishAndReleaseAll();
     }
 }

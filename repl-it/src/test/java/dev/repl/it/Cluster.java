@@ -20,6 +20,7 @@ final class Cluster {
     final List<ReplProcess> followers = new ArrayList<>();
     final int adminPort = ReplLauncher.freePort();
     ReplProcess leader;
+    private final List<String> followerArgs = new ArrayList<>();
 
     Cluster(ReplLauncher repl, int followerCount) {
         this.repl = repl;
@@ -27,6 +28,12 @@ final class Cluster {
         for (int i = 0; i < followerCount; i++) {
             followerPorts[i] = ReplLauncher.freePort();
         }
+    }
+
+    /** Extra options for every follower's {@code repl node} command line. */
+    Cluster followerArgs(String... args) {
+        followerArgs.addAll(List.of(args));
+        return this;
     }
 
     /** Starts every follower, then the leader, and waits until the leader has every follower UP. */
@@ -45,8 +52,9 @@ final class Cluster {
     }
 
     ReplProcess startFollower(int index) {
-        return repl.start("node", "--role", "follower", "--port", Integer.toString(followerPorts[index]), "--name", name(index))
-                .awaitLog("listening on", START);
+        List<String> args = new ArrayList<>(List.of("node", "--role", "follower", "--port", Integer.toString(followerPorts[index]), "--name", name(index)));
+        args.addAll(followerArgs);
+        return repl.start(args.toArray(String[]::new)).awaitLog("listening on", START);
     }
 
     static String name(int index) {

@@ -47,6 +47,20 @@ final class ReplProcess {
         return process.isAlive();
     }
 
+    /** Resident set size in KiB, from /proc. */
+    long rssKib() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + process.pid() + "/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("\\D", ""));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        throw new IllegalStateException("no VmRSS for " + this);
+    }
+
     /** The exit code of a process that has exited. */
     int exitCode() {
         return process.exitValue();
