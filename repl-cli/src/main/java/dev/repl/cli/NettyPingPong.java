@@ -1,0 +1,70 @@
+package dev.repl.cli;
+
+import dev.repl.config.NodeAddress;
+import dev.repl.leader.HeartbeatHandler;
+import dev.repl.node.NodeServer;
+import dev.repl.transport.ConnectionErrorHandler;
+import dev.repl.transport.Pipelines;
+import dev.repl.transport.Transport;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The heartbeat path under test: a leader-side pipeline ({@link HeartbeatHandler}) ping-ponging
+ * with a follower ({@link NodeServer}) over loopback, each on its own event-loop thread. Each ack
+ * sends the next heartbeat at once.
+ */
+final class NettyPingPong {
+
+    private NettyPingPong() {
+    }
+
+    static void run(RttSampler sampler) throws Exception {
+        try (NodeServer follower = new NodeServer("rtt-follower", NodeAddress.loopback(0))) {
+            int port = follower.start().getPort();
+            EventLoopGroup group = Transport.get().newGroup(1, "rtt-leader");
+            try {
+                CompletableFuture<Void> done = new CompletableFuture<>();
+                Channel[] channel = new Channel[1];
+                HeartbeatHandler handler = new HeartbeatHandler(new HeartbeatHandler.Listener() {
+                    @Override
+                    public void ackReceived(int sequence, long rtt) {
+                        if (sampler.sample(System.nanoTime(), rtt)) {
+                            done.complete(null);
+                        } else {
+                            channel[0].pipeline().get(HeartbeatHandler.class).sendHeartbeat(channel[0].voidPromise());
+                        }
+                    }
+
+                    @Override
+                    public void connectionClosed(Throwable cause) {
+                        done.completeExceptionally(new IllegalStateException("the follower closed the connection", cause));
+                    }
+                });
+                ConnectionErrorHandler errors = new ConnectionErrorHandler("rtt-leader");
+                channel[0] = new Bootstrap().group(group).channel(Transport.get().socketChannel())
+                        .option(ChannelOption.TCP_NODELAY, true)
+                        .handler(new ChannelInitializer<SocketChannel>() {
+                            @Override
+                            protected void initChannel(SocketChannel ch) {
+                                Pipelines.connectingSide(ch.pipeline(), handler, errors);
+                            }
+                        })
+                        .connect("127.0.0.1", port).sync().channel();
+                channel[0].eventLoop().execute(() -> handler.sendHeartbeat(channel[0].voidPromise()));
+                try {
+                    done.get();
+                } finally {
+                    channel[0].close().syncUninterruptibly();
+                }
+            } finally {
+                Transport.shutdown(group);
+            }
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package dev.repl.cli;
+
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code repl bench rtt}: heartbeat round-trip time over loopback, one outstanding heartbeat at a
+ * time, after a warm-up; with {@code --baseline}, the same ping-pong over plain blocking sockets
+ * in the same run, and the ratio of the two per percentile.
+ */
+@Command(name = "rtt",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Ping-pong 4-byte heartbeats between a leader pipeline and a follower in this process and report",
+            "round-trip percentiles. --baseline adds plain blocking sockets (TCP_NODELAY, one thread per side) and",
+            "the Netty/raw ratio per percentile."})
+final class RttBench implements Callable<Integer> {
+
+    @Option(names = "--duration", defaultValue = "10s", converter = DurationConverter.class,
+            description = "Measured time per transport, after the warm-up. Default: ${DEFAULT-VALUE}.")
+    Duration duration;
+
+    @Option(names = "--warmup", defaultValue = "2s", converter = DurationConverter.class,
+            description = "Unrecorded time first, so the JIT has compiled the path. Default: ${DEFAULT-VALUE}.")
+    Duration warmup;
+
+    @Option(names = "--baseline", description = "Also measure raw blocking sockets, and print the ratio.")
+    boolean baseline;
+
+    @Option(names = "--json", description = "Print the results as one JSON object.")
+    boolean json;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter err = spec.commandLine().getErr();
+        RttStats netty = measure("netty", err, NettyPingPong::run);
+        RttStats raw = baseline ? measure("raw", err, RawSocketPingPong::run) : null;
+        print(spec.commandLine().getOut(), netty, raw);
+        return ExitCodes.OK;
+    }
+
+    private interface PingPong {
+        void run(RttSampler sampler) throws Exception;
+    }
+
+    private RttStats measure(String name, PrintWriter err, PingPong transport) throws Exception {
+        err.printf("rtt: %s, %d s warm-up + %d s%n", name, warmup.toSeconds(), duration.toSeconds());
+        err.flush();
+        int[] seconds = {0};
+        RttSampler sampler = new RttSampler(warmup.toNanos(), duration.toNanos(), () -> {
+            err.printf("  %s %d s%n", name, ++seconds[0]);
+            err.flush();
+        });
+        transport.run(sampler);
+        return RttStats.of(name, sampler.histogram(), duration.toNanos() / 1e9);
+    }
+
+    void print(PrintWriter out, RttStats netty, RttStats raw) {
+        if (json) {
+            out.print("{\"netty\": " + netty.json());
+            if (raw != null) {
+                out.print(", \"raw\": " + raw.json() + ", \"ratio\": " + netty.ratio(raw).ratioJson());
+            }
+            out.println("}");
+        } else {
+            String row = "%-12s %10s %9s %9s %9s %9s %9s%n";
+            out.printf(row, "transport", "rtt/s", "p50 us", "p90 us", "p99 us", "p99.9 us", "max us");
+            row(out, netty);
+            if (raw != null) {
+                row(out, raw);
+                RttStats ratio = netty.ratio(raw);
+                out.printf("%-12s %10s %9.2f %9.2f %9.2f %9.2f %9.2f%n", "netty/raw", "", ratio.p50(), ratio.p90(), ratio.p99(), ratio.p999(), ratio.max());
+            }
+        }
+        out.flush();
+    }
+
+    private static void row(PrintWriter out, RttStats s) {
+        out.printf("%-12s %10.0f %9.1f %9.1f %9.1f %9.1f %9.1f%n", s.transport(), s.perSecond(), s.p50(), s.p90(), s.p99(), s.p999(), s.max());
+    }
+}

@@ -1,0 +1,64 @@
+package dev.repl.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.TimeUnit;
+import org.HdrHistogram.Histogram;
+import org.junit.jupiter.api.Test;
+
+/** The benchmark's own arithmetic: percentiles from a known histogram, the ratio, the JSON shape, the pacing. */
+class RttStatsTest {
+
+    private static RttStats uniform(String transport, long fromUs, long toUs) {
+        Histogram nanos = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
+        for (long us = fromUs; us <= toUs; us++) {
+            nanos.recordValue(TimeUnit.MICROSECONDS.toNanos(us));
+        }
+        return RttStats.of(transport, nanos, 2.0);
+    }
+
+    @Test
+    void percentilesOfAKnownDistribution() {
+        RttStats stats = uniform("netty", 1, 1000);
+        assertEquals(1000, stats.count());
+        assertEquals(500, stats.p50(), 1);
+        assertEquals(900, stats.p90(), 1);
+        assertEquals(990, stats.p99(), 1);
+        assertEquals(999, stats.p999(), 1);
+        assertEquals(1000, stats.max(), 1);
+        assertEquals(500, stats.perSecond(), 0.001);
+    }
+
+    @Test
+    void ratioIsPerPercentile() {
+        RttStats ratio = uniform("netty", 1, 1000).ratio(uniform("raw", 1, 500));
+        assertEquals("netty/raw", ratio.transport());
+        assertEquals(2.0, ratio.p50(), 0.01);
+        assertEquals(2.0, ratio.max(), 0.01);
+    }
+
+    @Test
+    void jsonHasEveryFieldOnce() {
+        String json = uniform("raw", 1, 10).json();
+        assertTrue(json.startsWith("{\"transport\": \"raw\", \"count\": 10, \"perSecond\": 5, \"p50Us\": "), json);
+        for (String field : new String[] {"p90Us", "p99Us", "p999Us", "maxUs"}) {
+            assertEquals(1, json.split("\"" + field + "\"", -1).length - 1, field);
+        }
+        assertTrue(uniform("a", 1, 10).ratio(uniform("b", 1, 10)).ratioJson().startsWith("{\"p50\": 1.000, \"p90\": 1.000"));
+    }
+
+    @Test
+    void samplerStartsAtTheFirstRoundTripAndDiscardsTheWarmUp() {
+        int[] ticks = {0};
+        RttSampler sampler = new RttSampler(TimeUnit.SECONDS.toNanos(1), TimeUnit.SECONDS.toNanos(2), () -> ticks[0]++);
+        long t0 = 1_000_000_000L;
+        assertFalse(sampler.sample(t0, 100));
+        assertFalse(sampler.sample(t0 + TimeUnit.MILLISECONDS.toNanos(900), 100));
+        assertFalse(sampler.sample(t0 + TimeUnit.MILLISECONDS.toNanos(1500), 200));
+        assertTrue(sampler.sample(t0 + TimeUnit.MILLISECONDS.toNanos(3000), 300));
+        assertEquals(2, sampler.histogram().getTotalCount(), "the warm-up samples were discarded");
+        assertEquals(2, ticks[0], "one progress tick per second of run");
+    }
+}
