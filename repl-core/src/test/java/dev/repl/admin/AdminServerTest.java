@@ -49,7 +49,7 @@ class AdminServerTest {
             assertEquals("ok\n", get(port, "/health").body());
             assertEquals(404, get(port, "/nope").statusCode());
         }
-        assertEquals(List.of(), Threads.named("as-leader"));
+        Threads.assertNoneLeft("as-leader");
     }
 
     @Test

@@ -45,7 +45,7 @@ class HeartbeatCheckTest {
                 }
             });
         } finally {
-            assertEquals(List.of(), Threads.named(name));
+            Threads.assertNoneLeft(name);
         }
     }
 

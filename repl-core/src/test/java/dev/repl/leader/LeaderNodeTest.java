@@ -50,7 +50,7 @@ class LeaderNodeTest {
         } finally {
             two.close();
         }
-        assertEquals(List.of(), Threads.named("ln-"));
+        Threads.assertNoneLeft("ln-");
     }
 
     @Test
@@ -67,7 +67,7 @@ class LeaderNodeTest {
             late.start();
             await().atMost(Duration.ofSeconds(10)).until(() -> acks.get() >= 3);
         }
-        assertEquals(List.of(), Threads.named("ln-late"));
+        Threads.assertNoneLeft("ln-late");
     }
 
     @Test
@@ -78,7 +78,7 @@ class LeaderNodeTest {
             LeaderNode leader = new LeaderNode("ln-taken", config, DetectorConfig.withInterval(Duration.ofMillis(20)));
             assertThrows(NodeStartException.class, leader::start);
             leader.close();
-            assertEquals(List.of(), Threads.named("ln-taken"));
+            Threads.assertNoneLeft("ln-taken");
         }
     }
 

@@ -35,7 +35,7 @@ class NodeServerTest {
         assertEquals(first.getPort(), server.start().getPort());
         server.close();
         server.close();
-        assertEquals(List.of(), Threads.named("ns-idem"));
+        Threads.assertNoneLeft("ns-idem");
         assertThrows(IllegalStateException.class, server::start);
     }
 
@@ -46,7 +46,7 @@ class NodeServerTest {
             NodeServer second = new NodeServer("ns-second", NodeAddress.loopback(port), HeartbeatObserver.NONE);
             NodeStartException e = assertThrows(NodeStartException.class, second::start);
             assertEquals("ns-second: cannot listen on 127.0.0.1:" + port + ": address already in use", e.getMessage());
-            assertEquals(List.of(), Threads.named("ns-second"));
+            Threads.assertNoneLeft("ns-second");
             second.close();
         }
     }
