@@ -17,8 +17,9 @@ import java.io.UncheckedIOException;
 import java.util.function.Supplier;
 
 /**
- * The node's Prometheus metrics. Every value is read from a {@link NodeStatus} at scrape time,
- * so nothing is updated on the heartbeat path for metrics' sake.
+ * The node's Prometheus metrics. Every value is read from one {@link NodeStatus} taken per
+ * scrape, so nothing is updated on the heartbeat path for metrics' sake and all families agree.
+ * Scrapes run on the admin endpoint's single thread.
  */
 public final class NodeMetrics {
 
@@ -29,7 +30,12 @@ public final class NodeMetrics {
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
 
-    public NodeMetrics(Supplier<NodeStatus> status) {
+    private final Supplier<NodeStatus> source;
+    private NodeStatus current;
+
+    public NodeMetrics(Supplier<NodeStatus> source) {
+        this.source = source;
+        Supplier<NodeStatus> status = () -> current;
         GaugeWithCallback.builder().name("repl_follower_state")
                 .help("1 for the follower's current state, 0 for the others")
                 .labelNames("follower", "state")
@@ -96,6 +102,7 @@ public final class NodeMetrics {
     /** The Prometheus text exposition of every metric. */
     public byte[] scrape() {
         ByteArrayOutputStream out = new ByteArrayOutputStream(4096);
+        current = source.get();
         try {
             writer.write(out, registry.scrape(), EscapingScheme.UNDERSCORE_ESCAPING);
         } catch (IOException e) {
