@@ -4,10 +4,12 @@ import dev.repl.config.NodeAddress;
 import dev.repl.transport.FailureReason;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.time.LocalTime;
 import java.time.temporal.ChronoUnit;
@@ -83,6 +85,13 @@ final class StatusCommand implements Callable<Integer> {
                 return null;
             }
             return response.body();
+        } catch (HttpTimeoutException e) {
+            error(uri, "timed out after " + timeout.toMillis() + " ms");
+            return null;
+        } catch (ConnectException e) {
+            // The JDK's client gives no message here; a refused connection is by far the likeliest.
+            error(uri, "cannot connect (is the node running with --admin-port " + admin.port() + "?)");
+            return null;
         } catch (IOException e) {
             error(uri, FailureReason.of(e) == FailureReason.OTHER ? FailureReason.describe(e) : FailureReason.of(e).text());
             return null;
