@@ -90,14 +90,6 @@ public final class NodeServer implements AutoCloseable {
         return listener.localAddress();
     }
 
-    /** @return the bound address; only valid once started */
-    public synchronized InetSocketAddress boundAddress() {
-        if (state != State.STARTED) {
-            throw new IllegalStateException(name + " is not listening");
-        }
-        return listener.localAddress();
-    }
-
     /** Stops listening, closes every accepted connection and ends the event-loop thread. */
     @Override
     public synchronized void close() {
