@@ -33,8 +33,8 @@ final class NettyPingPong {
                 Channel[] channel = new Channel[1];
                 HeartbeatHandler handler = new HeartbeatHandler(new HeartbeatHandler.Listener() {
                     @Override
-                    public void ackReceived(int sequence, long rtt) {
-                        if (sampler.sample(System.nanoTime(), rtt)) {
+                    public void ackReceived(int sequence, long rtt, long atNanos) {
+                        if (sampler.sample(atNanos, rtt)) {
                             done.complete(null);
                         } else {
                             channel[0].pipeline().get(HeartbeatHandler.class).sendHeartbeat(channel[0].voidPromise());

@@ -155,8 +155,8 @@ final class FollowerLink implements HeartbeatHandler.Listener {
     }
 
     @Override
-    public void ackReceived(int sequence, long rttNanos) {
-        health.ackReceived(System.nanoTime(), rttNanos);
+    public void ackReceived(int sequence, long rttNanos, long atNanos) {
+        health.ackReceived(atNanos, rttNanos);
     }
 
     @Override

@@ -224,7 +224,7 @@ public final class HeartbeatCheck implements AutoCloseable {
         }
 
         @Override
-        public void ackReceived(int sequence, long rttNanos) {
+        public void ackReceived(int sequence, long rttNanos, long atNanos) {
             finish(FollowerOutcome.responded(follower, rttNanos));
         }
 

@@ -18,7 +18,8 @@ public final class HeartbeatHandler extends SimpleChannelInboundHandler<Frame> {
 
     /** Told on the event loop; must not block. */
     public interface Listener {
-        void ackReceived(int sequence, long rttNanos);
+        /** @param atNanos when the ack was read, the {@link System#nanoTime()} the RTT ends at */
+        void ackReceived(int sequence, long rttNanos, long atNanos);
 
         /** @param cause what closed the connection, or null when the peer closed it cleanly */
         void connectionClosed(Throwable cause);
@@ -85,7 +86,8 @@ public final class HeartbeatHandler extends SimpleChannelInboundHandler<Frame> {
             return; // a duplicate ack
         }
         sentAtNanos[slot] = NOT_PENDING;
-        listener.ackReceived(sequence, System.nanoTime() - sentAt);
+        long now = System.nanoTime();
+        listener.ackReceived(sequence, now - sentAt, now);
     }
 
     @Override

@@ -1,7 +1,7 @@
 package dev.repl.node;
 
+import dev.repl.transport.Addresses;
 import io.netty.channel.Channel;
-import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.RejectedExecutionException;
@@ -68,9 +68,8 @@ final class ConnectionLimiter {
         lastReportNanos = System.nanoTime();
         int refused = refusedSinceReport.getAndSet(0);
         if (refused > 0) {
-            SocketAddress from = latest;
             log.warn("{}: refused {} connection(s): {} open is the limit (--max-connections); latest from {}", nodeName, refused, max,
-                    from instanceof InetSocketAddress inet ? inet.getHostString() + ":" + inet.getPort() : from);
+                    Addresses.format(latest));
         }
     }
 }

@@ -1,8 +1,7 @@
 package dev.repl.node;
 
+import dev.repl.transport.Addresses;
 import io.netty.channel.Channel;
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -51,7 +50,7 @@ public final class LeaderTracker {
         if (state == State.UP) {
             return;
         }
-        address = format(channel.remoteAddress());
+        address = Addresses.format(channel.remoteAddress());
         lastEvent = state == State.WAITING
                 ? "first heartbeat from " + address
                 : "heartbeats resumed from " + address + " after " + TimeUnit.NANOSECONDS.toMillis(nowNanos - previous) + " ms";
@@ -77,9 +76,5 @@ public final class LeaderTracker {
         long last = lastHeartbeatNanos;
         long age = state == State.WAITING ? -1 : TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - last);
         return new Status(state, address, age, lastEvent);
-    }
-
-    private static String format(SocketAddress remote) {
-        return remote instanceof InetSocketAddress inet ? inet.getHostString() + ":" + inet.getPort() : String.valueOf(remote);
     }
 }

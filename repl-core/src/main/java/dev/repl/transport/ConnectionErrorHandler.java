@@ -6,8 +6,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.timeout.IdleStateEvent;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,7 +27,7 @@ public final class ConnectionErrorHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        String peer = peer(ctx.channel().remoteAddress());
+        String peer = Addresses.format(ctx.channel().remoteAddress());
         if (cause instanceof ProtocolException) {
             log.warn("{}: protocol error from {}: {}; closing that connection", nodeName, peer, cause.getMessage());
         } else if (cause instanceof IOException) {
@@ -46,18 +44,10 @@ public final class ConnectionErrorHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
         if (event instanceof IdleStateEvent) {
-            log.info("{}: closing connection from {}: no complete frame within the idle timeout", nodeName, peer(ctx.channel().remoteAddress()));
+            log.info("{}: closing connection from {}: no complete frame within the idle timeout", nodeName, Addresses.format(ctx.channel().remoteAddress()));
             ctx.close();
             return;
         }
         ctx.fireUserEventTriggered(event);
-    }
-
-    /** {@code 127.0.0.1:38480}, without the leading slash of {@link InetSocketAddress#toString()}. */
-    private static String peer(SocketAddress address) {
-        if (address instanceof InetSocketAddress inet) {
-            return inet.getHostString() + ":" + inet.getPort();
-        }
-        return String.valueOf(address);
     }
 }

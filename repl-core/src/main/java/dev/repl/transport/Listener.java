@@ -58,8 +58,7 @@ public final class Listener {
 
     /** {@code host:port} as bound, with the real port when 0 was asked for. */
     public String describe() {
-        InetSocketAddress bound = localAddress();
-        return bound.getHostString() + ":" + bound.getPort() + " (" + Transport.get().name() + ")";
+        return Addresses.format(localAddress()) + " (" + Transport.get().name() + ")";
     }
 
     /** Closes the server socket and every accepted connection, and ends the thread. */

@@ -25,7 +25,7 @@ class HeartbeatHandlerTest {
 
     private final HeartbeatHandler.Listener listener = new HeartbeatHandler.Listener() {
         @Override
-        public void ackReceived(int sequence, long rttNanos) {
+        public void ackReceived(int sequence, long rttNanos, long atNanos) {
             assertTrue(rttNanos >= 0);
             acked.add(sequence);
         }

@@ -20,6 +20,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -59,20 +60,31 @@ class FramingPropertiesTest {
         return reads;
     }
 
-    private static String describe(long seed, byte[] wire) {
-        return "seed " + seed + ", bytes " + HexFormat.of().formatHex(wire);
+    /** One generated input: the bytes, the reads they arrive in, and a description that replays it. */
+    private record Case(String what, byte[] wire, List<ByteBuf> reads) {
+    }
+
+    /** Runs {@code check} on every case, then asserts that every read buffer was released. */
+    private static void forEachCase(Consumer<Case> check) {
+        for (long seed = 0; seed < CASES; seed++) {
+            SplittableRandom random = new SplittableRandom(seed);
+            byte[] wire = wire(random);
+            Case c = new Case("seed " + seed + ", bytes " + HexFormat.of().formatHex(wire), wire, split(wire, random));
+            check.accept(c);
+            for (ByteBuf read : c.reads()) {
+                assertEquals(0, read.refCnt(), c.what() + ": every read buffer is released");
+            }
+        }
     }
 
     @Test
     void codecDecodesFramesUntilTheFirstBadTypeByte() {
-        for (long seed = 0; seed < CASES; seed++) {
-            SplittableRandom random = new SplittableRandom(seed);
-            byte[] wire = wire(random);
-            List<ByteBuf> reads = split(wire, random);
-            String what = describe(seed, wire);
+        forEachCase(c -> {
+            String what = c.what();
+            byte[] wire = c.wire();
             EmbeddedChannel ch = new EmbeddedChannel(new FixedLengthFrameDecoder(FrameCodec.FRAME_LENGTH), FrameCodec.INSTANCE);
             boolean failed = false;
-            for (ByteBuf read : reads) {
+            for (ByteBuf read : c.reads()) {
                 if (failed) {
                     read.release(); // a real connection is closed here; nothing more is read
                     continue;
@@ -84,9 +96,8 @@ class FramingPropertiesTest {
                     failed = true;
                 }
             }
-            int frames = 0;
             boolean bad = false;
-            for (int at = 0; at + 4 <= wire.length; at += 4, frames++) {
+            for (int at = 0; at + 4 <= wire.length; at += 4) {
                 if (wire[at] != 0x48 && wire[at] != 0x41) {
                     bad = true;
                     break;
@@ -96,23 +107,18 @@ class FramingPropertiesTest {
             }
             assertEquals(bad, failed, what);
             ch.finishAndReleaseAll();
-            for (ByteBuf read : reads) {
-                assertEquals(0, read.refCnt(), what + ": every read buffer is released");
-            }
-        }
+        });
     }
 
     @Test
     void acceptingPipelineAnswersEachHeartbeatOrClosesAndNothingEscapes() {
-        for (long seed = 0; seed < CASES; seed++) {
-            SplittableRandom random = new SplittableRandom(seed);
-            byte[] wire = wire(random);
-            List<ByteBuf> reads = split(wire, random);
-            String what = describe(seed, wire);
+        forEachCase(c -> {
+            String what = c.what();
+            byte[] wire = c.wire();
             EmbeddedChannel ch = new EmbeddedChannel();
             Pipelines.acceptingSide(ch.pipeline(), Duration.ofSeconds(10),
                     new AckHandler(new LeaderTracker("prop", Duration.ofSeconds(1)), HeartbeatObserver.NONE), new ConnectionErrorHandler("prop"));
-            for (ByteBuf read : reads) {
+            for (ByteBuf read : c.reads()) {
                 if (ch.isOpen()) {
                     ch.writeInbound(read); // throws if an exception reached the end of the pipeline
                 } else {
@@ -137,9 +143,6 @@ class FramingPropertiesTest {
             assertEquals(heartbeats, acks, what + ": one ack per heartbeat before any bad frame");
             assertEquals(bad, !ch.isOpen(), what + ": closed exactly when a bad frame arrived");
             assertFalse(ch.finishAndReleaseAll(), what);
-            for (ByteBuf read : reads) {
-                assertEquals(0, read.refCnt(), what);
-            }
-        }
+        });
     }
 }
