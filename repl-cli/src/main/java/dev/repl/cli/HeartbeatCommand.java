@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -33,6 +34,9 @@ final class HeartbeatCommand implements Callable<Integer> {
     @Option(names = "--name", defaultValue = "leader", description = "The name this check prints as. Default: ${DEFAULT-VALUE}.")
     String name;
 
+    @Mixin
+    LinkOptions link;
+
     @Spec
     CommandSpec spec;
 
@@ -42,7 +46,7 @@ final class HeartbeatCommand implements Callable<Integer> {
         HeartbeatCheck check;
         try {
             peers = followers == null ? ReplicationConfig.defaults().followers() : ReplicationConfig.namedFollowers(followers);
-            check = new HeartbeatCheck(name, peers, timeout, false);
+            check = new HeartbeatCheck(name, peers, timeout, false, link.security(name));
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }

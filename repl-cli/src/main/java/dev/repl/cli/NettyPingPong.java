@@ -2,8 +2,12 @@ package dev.repl.cli;
 
 import dev.repl.config.NodeAddress;
 import dev.repl.leader.HeartbeatHandler;
+import dev.repl.handshake.ConnectingHandshake;
+import dev.repl.node.HeartbeatObserver;
+import dev.repl.node.NodeOptions;
 import dev.repl.node.NodeServer;
 import dev.repl.transport.ConnectionErrorHandler;
+import dev.repl.transport.LinkSecurity;
 import dev.repl.transport.Pipelines;
 import dev.repl.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
@@ -13,6 +17,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The heartbeat path under test: a leader-side pipeline ({@link HeartbeatHandler}) ping-ponging
@@ -25,7 +30,12 @@ final class NettyPingPong {
     }
 
     static void run(RttSampler sampler) throws Exception {
-        try (NodeServer follower = new NodeServer("rtt-follower", NodeAddress.loopback(0))) {
+        run(sampler, LinkSecurity.PLAINTEXT);
+    }
+
+    /** @param security both ends' TLS and cluster; the leader end uses the client context */
+    static void run(RttSampler sampler, LinkSecurity security) throws Exception {
+        try (NodeServer follower = new NodeServer("rtt-follower", NodeAddress.loopback(0), NodeOptions.defaults(), security, HeartbeatObserver.NONE)) {
             int port = follower.start().getPort();
             EventLoopGroup group = Transport.get().newGroup(1, "rtt-leader");
             try {
@@ -52,10 +62,12 @@ final class NettyPingPong {
                         .handler(new ChannelInitializer<SocketChannel>() {
                             @Override
                             protected void initChannel(SocketChannel ch) {
-                                Pipelines.connectingSide(ch.pipeline(), handler, errors);
+                                Pipelines.connectingSide(ch.pipeline(), security.tlsEnabled() ? security.tls().client() : null,
+                                        security.clusterId(), handler, errors);
                             }
                         })
                         .connect("127.0.0.1", port).sync().channel();
+                ConnectingHandshake.ready(channel[0], TimeUnit.SECONDS.toNanos(10)).sync();
                 channel[0].eventLoop().execute(() -> handler.sendHeartbeat(channel[0].voidPromise()));
                 try {
                     done.get();

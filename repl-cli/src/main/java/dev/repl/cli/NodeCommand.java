@@ -9,6 +9,7 @@ import dev.repl.liveness.StateListener;
 import dev.repl.node.HeartbeatObserver;
 import dev.repl.node.NodeOptions;
 import dev.repl.node.NodeServer;
+import dev.repl.transport.LinkSecurity;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -52,6 +53,9 @@ final class NodeCommand implements Callable<Integer> {
 
     @Mixin
     DetectorOptions detector;
+
+    @Mixin
+    LinkOptions link;
 
     @Option(names = "--leader-timeout", defaultValue = "1s", converter = DurationConverter.class,
             description = "Follower only: no heartbeat for this long and the leader is reported lost. Default: ${DEFAULT-VALUE}.")
@@ -101,15 +105,17 @@ final class NodeCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--once applies to followers only");
         }
         LeaderNode leader;
+        LinkSecurity security;
         try {
             ReplicationConfig config = followers == null
                     ? new ReplicationConfig(address, ReplicationConfig.defaults().followers())
                     : ReplicationConfig.of(address, followers);
-            leader = new LeaderNode(nodeName, config, detector.toConfig(), nodeOptions(), StateListener.NONE);
+            security = link.security(nodeName);
+            leader = new LeaderNode(nodeName, config, detector.toConfig(), nodeOptions(), security, StateListener.NONE);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-        AdminServer admin = adminServer(nodeName, () -> new NodeStatus(nodeName, "leader", leader.followers(), null));
+        AdminServer admin = adminServer(nodeName, security, () -> new NodeStatus(nodeName, "leader", leader.followers(), null));
         closeOnShutdown(() -> {
             leader.close();
             closeQuietly(admin);
@@ -126,8 +132,9 @@ final class NodeCommand implements Callable<Integer> {
         }
         CompletableFuture<Void> answered = new CompletableFuture<>();
         HeartbeatObserver observer = once ? (channel, sequence) -> answered.complete(null) : HeartbeatObserver.NONE;
-        NodeServer server = new NodeServer(nodeName, address, nodeOptions(), observer);
-        AdminServer admin = adminServer(nodeName, () -> new NodeStatus(nodeName, "follower", List.of(), server.leader()));
+        LinkSecurity security = link.security(nodeName);
+        NodeServer server = new NodeServer(nodeName, address, nodeOptions(), security, observer);
+        AdminServer admin = adminServer(nodeName, security, () -> new NodeStatus(nodeName, "follower", List.of(), server.leader()));
         closeOnShutdown(() -> {
             server.close();
             closeQuietly(admin);
@@ -184,12 +191,14 @@ final class NodeCommand implements Callable<Integer> {
         }
     }
 
-    private AdminServer adminServer(String nodeName, Supplier<NodeStatus> status) {
+    /** With TLS on, the admin endpoint serves HTTPS and asks for a client certificate from the same CA. */
+    private AdminServer adminServer(String nodeName, LinkSecurity security, Supplier<NodeStatus> status) {
         if (adminPort == null) {
             return null;
         }
         try {
-            return new AdminServer(nodeName, new NodeAddress(adminHost != null ? adminHost : host, adminPort), status);
+            return new AdminServer(nodeName, new NodeAddress(adminHost != null ? adminHost : host, adminPort),
+                    security.tlsEnabled() ? security.tls().server() : null, status);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--admin-port: " + e.getMessage());
         }

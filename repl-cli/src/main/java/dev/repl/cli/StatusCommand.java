@@ -1,7 +1,10 @@
 package dev.repl.cli;
 
 import dev.repl.config.NodeAddress;
+import dev.repl.config.TlsConfig;
 import dev.repl.transport.FailureReason;
+import dev.repl.transport.NodeStartException;
+import dev.repl.transport.TlsContexts;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.ConnectException;
@@ -15,6 +18,7 @@ import java.time.LocalTime;
 import java.time.temporal.ChronoUnit;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -48,14 +52,30 @@ final class StatusCommand implements Callable<Integer> {
             description = "How long to wait for the endpoint. Default: ${DEFAULT-VALUE}.")
     Duration timeout;
 
+    @Mixin
+    TlsOptions tls;
+
     @Spec
     CommandSpec spec;
+
+    private TlsConfig tlsConfig;
 
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
-        HttpClient client = HttpClient.newBuilder().connectTimeout(timeout).build();
-        URI uri = URI.create("http://" + admin + "/status" + (json ? "" : "?format=text"));
+        tlsConfig = tls.config();
+        HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(timeout);
+        if (tlsConfig != null) {
+            // As on peer links, a node is trusted for its CA-signed certificate, not for its host name.
+            System.setProperty("jdk.internal.httpclient.disableHostnameVerification", "true");
+            try {
+                builder.sslContext(TlsContexts.jdkClientContext(tlsConfig));
+            } catch (IllegalArgumentException e) {
+                throw new NodeStartException("status: " + e.getMessage(), e);
+            }
+        }
+        HttpClient client = builder.build();
+        URI uri = URI.create((tlsConfig != null ? "https://" : "http://") + admin + "/status" + (json ? "" : "?format=text"));
         if (!watch) {
             String body = fetch(client, uri);
             if (body == null) {
@@ -93,7 +113,12 @@ final class StatusCommand implements Callable<Integer> {
             error(uri, "cannot connect (is the node running with --admin-port " + admin.port() + "?)");
             return null;
         } catch (IOException e) {
-            error(uri, FailureReason.of(e) == FailureReason.OTHER ? FailureReason.describe(e) : FailureReason.of(e).text());
+            if (tlsConfig == null && String.valueOf(e.getMessage()).contains("received no bytes")) {
+                // What an HTTPS endpoint does with a plain HTTP request: close without a word.
+                error(uri, "closed without an answer (does the node use TLS? then pass --tls-cert, --tls-key and --tls-ca)");
+                return null;
+            }
+            error(uri, FailureReason.explain(e));
             return null;
         }
     }

@@ -7,12 +7,14 @@ import dev.repl.transport.Backoff;
 import dev.repl.transport.ConnectionErrorHandler;
 import dev.repl.transport.Connector;
 import dev.repl.transport.FailureReason;
+import dev.repl.transport.LinkSecurity;
 import dev.repl.transport.Pipelines;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.Future;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -45,7 +47,7 @@ final class FollowerLink implements HeartbeatHandler.Listener {
     private int failedAttempts;
     private boolean stopped;
 
-    FollowerLink(String leaderName, Peer follower, EventLoop loop, Bootstrap bootstrap, long intervalNanos,
+    FollowerLink(String leaderName, Peer follower, EventLoop loop, Bootstrap bootstrap, LinkSecurity security, long intervalNanos,
                  Backoff backoff, FollowerHealth health) {
         this.leaderName = leaderName;
         this.follower = follower;
@@ -54,10 +56,11 @@ final class FollowerLink implements HeartbeatHandler.Listener {
         this.backoff = backoff;
         this.health = health;
         ConnectionErrorHandler errors = new ConnectionErrorHandler(leaderName);
+        SslContext tls = security.tlsEnabled() ? security.tls().client() : null;
         this.bootstrap = bootstrap.clone().handler(new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel ch) {
-                Pipelines.connectingSide(ch.pipeline(), new HeartbeatHandler(FollowerLink.this), errors);
+                Pipelines.connectingSide(ch.pipeline(), tls, security.clusterId(), new HeartbeatHandler(FollowerLink.this), errors);
             }
         });
     }
@@ -144,7 +147,7 @@ final class FollowerLink implements HeartbeatHandler.Listener {
     private void attemptFailed(Peer peer, int attempt, Throwable cause, long retryInNanos) {
         health.connectAttempted();
         failedAttempts++;
-        String outcome = FailureReason.of(cause).text();
+        String outcome = FailureReason.explain(cause);
         long retryMs = TimeUnit.NANOSECONDS.toMillis(retryInNanos);
         // Every attempt is counted in the status; the log shows the first few and then every tenth.
         if (failedAttempts <= 3 || failedAttempts % 10 == 0) {
@@ -169,7 +172,7 @@ final class FollowerLink implements HeartbeatHandler.Listener {
         if (stopped) {
             return;
         }
-        health.connectionLost(System.nanoTime(), cause == null ? FailureReason.CLOSED.text() : FailureReason.of(cause).text());
+        health.connectionLost(System.nanoTime(), cause == null ? FailureReason.CLOSED.text() : FailureReason.explain(cause));
         connect(backoff.nextDelayNanos());
     }
 }

@@ -5,23 +5,22 @@ import dev.repl.transport.FailureReason;
 
 /**
  * What one follower did in a one-shot check: answered (with the round-trip time), or not (with
- * the reason and, where it helps, a detail such as the offending bytes).
+ * the reason and one line saying why, such as the offending bytes or the TLS failure).
+ *
+ * @param failure for example {@code connection refused} or {@code protocol error: unknown frame type 0x47 ...};
+ *                empty when the follower responded
  */
-public record FollowerOutcome(Peer peer, boolean responded, long rttNanos, FailureReason reason, String detail) {
+public record FollowerOutcome(Peer peer, boolean responded, long rttNanos, FailureReason reason, String failure) {
 
     static FollowerOutcome responded(Peer peer, long rttNanos) {
-        return new FollowerOutcome(peer, true, rttNanos, null, null);
+        return new FollowerOutcome(peer, true, rttNanos, null, "");
     }
 
     static FollowerOutcome failed(Peer peer, FailureReason reason, String detail) {
-        return new FollowerOutcome(peer, false, -1, reason, detail);
+        return new FollowerOutcome(peer, false, -1, reason, detail == null ? reason.text() : reason.text() + ": " + detail);
     }
 
-    /** For example {@code connection refused} or {@code protocol error: unknown frame type 0x47 ...}. */
-    public String failure() {
-        if (responded) {
-            return "";
-        }
-        return detail == null ? reason.text() : reason.text() + ": " + detail;
+    static FollowerOutcome failed(Peer peer, Throwable cause) {
+        return new FollowerOutcome(peer, false, -1, FailureReason.of(cause), FailureReason.explain(cause));
     }
 }

@@ -7,6 +7,7 @@ import dev.repl.transport.Backoff;
 import dev.repl.transport.ConnectionErrorHandler;
 import dev.repl.transport.Connector;
 import dev.repl.transport.FailureReason;
+import dev.repl.transport.LinkSecurity;
 import dev.repl.transport.Pipelines;
 import dev.repl.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
@@ -49,6 +50,7 @@ public final class HeartbeatCheck implements AutoCloseable {
     private final String leaderName;
     private final Duration timeout;
     private final boolean waitForListeners;
+    private final LinkSecurity security;
     private final List<Probe> probes = new ArrayList<>();
     private EventLoopGroup group;
     private boolean ran;
@@ -58,12 +60,18 @@ public final class HeartbeatCheck implements AutoCloseable {
      *                         still starting; otherwise a refused connection is a final answer
      */
     public HeartbeatCheck(String leaderName, List<Peer> followers, Duration timeout, boolean waitForListeners) {
+        this(leaderName, followers, timeout, waitForListeners, LinkSecurity.PLAINTEXT);
+    }
+
+    /** @param security the cluster to say hello as, and TLS when on */
+    public HeartbeatCheck(String leaderName, List<Peer> followers, Duration timeout, boolean waitForListeners, LinkSecurity security) {
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("timeout must be positive, was " + timeout);
         }
         this.leaderName = leaderName;
         this.timeout = timeout;
         this.waitForListeners = waitForListeners;
+        this.security = security;
         for (Peer follower : ReplicationConfig.checkFollowers(followers, null)) {
             probes.add(new Probe(follower));
         }
@@ -90,7 +98,7 @@ public final class HeartbeatCheck implements AutoCloseable {
             probe.connecting = Connector.connect(bootstrap.clone().handler(probe.initializer(errors)), group.next(),
                     probe.follower, waitForListeners ? new Backoff(Duration.ofMillis(10), Duration.ofMillis(50)) : null,
                     0, deadline, (peer, attempt, cause, retryIn) -> log.debug("{}: {} not listening yet ({}); attempt {}",
-                            leaderName, peer, FailureReason.describe(cause), attempt));
+                            leaderName, peer, FailureReason.explain(cause), attempt));
         }
 
         List<Probe> connected = new ArrayList<>();
@@ -165,6 +173,8 @@ public final class HeartbeatCheck implements AutoCloseable {
         final CompletableFuture<FollowerOutcome> outcome = new CompletableFuture<>();
         volatile Future<Channel> connecting;
         volatile Channel channel;
+        /** The latest connection attempt's channel, linked or not: tells a silent peer from an absent one. */
+        volatile Channel attempt;
 
         Probe(Peer follower) {
             this.follower = follower;
@@ -174,7 +184,9 @@ public final class HeartbeatCheck implements AutoCloseable {
             return new ChannelInitializer<>() {
                 @Override
                 protected void initChannel(SocketChannel ch) {
-                    Pipelines.connectingSide(ch.pipeline(), new HeartbeatHandler(Probe.this), errors);
+                    attempt = ch;
+                    Pipelines.connectingSide(ch.pipeline(), security.tlsEnabled() ? security.tls().client() : null, security.clusterId(),
+                            new HeartbeatHandler(Probe.this), errors);
                 }
             };
         }
@@ -188,11 +200,11 @@ public final class HeartbeatCheck implements AutoCloseable {
             }
             if (!future.isDone()) {
                 future.cancel(false);
-                finish(FollowerOutcome.failed(follower, FailureReason.TIMED_OUT, "not connected within " + timeoutText()));
+                Channel tried = attempt;
+                finish(FollowerOutcome.failed(follower, FailureReason.TIMED_OUT, (tried != null && tried.isActive()
+                        ? "no answer to the hello within " : "not connected within ") + timeoutText()));
             } else if (future.cause() != null) {
-                FailureReason reason = FailureReason.of(future.cause());
-                finish(FollowerOutcome.failed(follower, reason,
-                        reason == FailureReason.OTHER ? FailureReason.describe(future.cause()) : null));
+                finish(FollowerOutcome.failed(follower, future.cause()));
             }
             return false;
         }
@@ -230,9 +242,7 @@ public final class HeartbeatCheck implements AutoCloseable {
 
         @Override
         public void connectionClosed(Throwable cause) {
-            FailureReason reason = cause == null ? FailureReason.CLOSED : FailureReason.of(cause);
-            finish(FollowerOutcome.failed(follower, reason,
-                    reason == FailureReason.PROTOCOL_ERROR || reason == FailureReason.OTHER ? FailureReason.describe(cause) : null));
+            finish(cause == null ? FollowerOutcome.failed(follower, FailureReason.CLOSED, null) : FollowerOutcome.failed(follower, cause));
         }
     }
 }

@@ -1,9 +1,9 @@
 package dev.repl.leader;
 
-import dev.repl.protocol.Frame;
 import dev.repl.protocol.FrameCodec;
 import dev.repl.protocol.FrameType;
 import dev.repl.protocol.ProtocolException;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -14,7 +14,7 @@ import java.util.Arrays;
  * each ack to its heartbeat by that number, reporting the round-trip time. One per channel;
  * all of its methods run on the channel's event loop.
  */
-public final class HeartbeatHandler extends SimpleChannelInboundHandler<Frame> {
+public final class HeartbeatHandler extends SimpleChannelInboundHandler<ByteBuf> {
 
     /** Told on the event loop; must not block. */
     public interface Listener {
@@ -55,10 +55,10 @@ public final class HeartbeatHandler extends SimpleChannelInboundHandler<Frame> {
     /** Sends the next heartbeat. Call on the channel's event loop. */
     public void sendHeartbeat(ChannelPromise promise) {
         int sequence = nextSequence;
-        nextSequence = Frame.nextSequence(sequence);
+        nextSequence = FrameCodec.nextSequence(sequence);
         lastSent = sequence;
         sentAtNanos[sequence % WINDOW] = System.nanoTime();
-        ctx.writeAndFlush(Frame.heartbeat(sequence), promise);
+        ctx.writeAndFlush(FrameCodec.encode(ctx.alloc(), FrameType.HEARTBEAT, sequence), promise);
     }
 
     /** True when the latest heartbeat has not been acked yet. */
@@ -67,13 +67,14 @@ public final class HeartbeatHandler extends SimpleChannelInboundHandler<Frame> {
     }
 
     @Override
-    protected void channelRead0(ChannelHandlerContext ctx, Frame frame) {
-        if (frame.type() != FrameType.ACK) {
-            throw new ProtocolException("unexpected " + frame.type() + " frame " + FrameCodec.hex(frame) + " (a follower only sends acks)");
+    protected void channelRead0(ChannelHandlerContext ctx, ByteBuf frame) {
+        FrameType type = FrameCodec.type(frame);
+        if (type != FrameType.ACK) {
+            throw new ProtocolException("unexpected " + type + " frame " + FrameCodec.hex(frame) + " (a follower only sends acks)");
         }
-        int sequence = frame.sequence();
-        int age = lastSent < 0 ? -1 : Frame.distance(sequence, lastSent);
-        if (age < 0 || age > Frame.MAX_SEQUENCE / 2) {
+        int sequence = FrameCodec.payload(frame);
+        int age = lastSent < 0 ? -1 : FrameCodec.distance(sequence, lastSent);
+        if (age < 0 || age > FrameCodec.MAX_SEQUENCE / 2) {
             throw new ProtocolException("ack " + FrameCodec.hex(frame) + " answers sequence " + sequence
                     + ", which was never sent (last sent: " + lastSent + ")");
         }

@@ -10,6 +10,7 @@ import dev.repl.node.HeartbeatObserver;
 import dev.repl.node.NodeOptions;
 import dev.repl.node.NodeServer;
 import dev.repl.transport.Backoff;
+import dev.repl.transport.LinkSecurity;
 import dev.repl.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelOption;
@@ -35,22 +36,28 @@ public final class LeaderNode implements AutoCloseable {
     private final ReplicationConfig config;
     private final DetectorConfig detector;
     private final StateListener listener;
+    private final LinkSecurity security;
     private final NodeServer server;
     private final List<FollowerLink> links = new ArrayList<>();
     private EventLoopGroup group;
     private boolean closed;
 
-    /** @param options how the leader's own listening port treats what connects to it */
-    public LeaderNode(String name, ReplicationConfig config, DetectorConfig detector, NodeOptions options, StateListener listener) {
+    /**
+     * @param options  how the leader's own listening port treats what connects to it
+     * @param security the cluster and TLS of every link, followers and own port alike
+     */
+    public LeaderNode(String name, ReplicationConfig config, DetectorConfig detector, NodeOptions options, LinkSecurity security,
+                      StateListener listener) {
         this.name = Objects.requireNonNull(name, "name");
         this.config = Objects.requireNonNull(config, "config");
         this.detector = Objects.requireNonNull(detector, "detector");
         this.listener = Objects.requireNonNull(listener, "listener");
-        this.server = new NodeServer(name, config.leader(), options, HeartbeatObserver.NONE);
+        this.security = Objects.requireNonNull(security, "security");
+        this.server = new NodeServer(name, config.leader(), options, security, HeartbeatObserver.NONE);
     }
 
     public LeaderNode(String name, ReplicationConfig config, DetectorConfig detector, StateListener listener) {
-        this(name, config, detector, NodeOptions.defaults(), listener);
+        this(name, config, detector, NodeOptions.defaults(), LinkSecurity.PLAINTEXT, listener);
     }
 
     public LeaderNode(String name, ReplicationConfig config, DetectorConfig detector) {
@@ -77,7 +84,7 @@ public final class LeaderNode implements AutoCloseable {
                 .option(ChannelOption.TCP_NODELAY, true);
         for (Peer follower : config.followers()) {
             FollowerHealth health = new FollowerHealth(name, follower, detector.newDetector(), listener);
-            FollowerLink link = new FollowerLink(name, follower, group.next(), bootstrap, detector.heartbeatInterval().toNanos(),
+            FollowerLink link = new FollowerLink(name, follower, group.next(), bootstrap, security, detector.heartbeatInterval().toNanos(),
                     new Backoff(INITIAL_BACKOFF, MAX_BACKOFF), health);
             links.add(link);
             link.start();

@@ -1,9 +1,9 @@
 package dev.repl.node;
 
-import dev.repl.protocol.Frame;
 import dev.repl.protocol.FrameCodec;
 import dev.repl.protocol.FrameType;
 import dev.repl.protocol.ProtocolException;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
@@ -15,7 +15,7 @@ import io.netty.channel.SimpleChannelInboundHandler;
  * error. Keeps no per-channel state.
  */
 @Sharable
-public final class AckHandler extends SimpleChannelInboundHandler<Frame> {
+public final class AckHandler extends SimpleChannelInboundHandler<ByteBuf> {
 
     private final LeaderTracker leader;
     private final HeartbeatObserver observer;
@@ -26,16 +26,18 @@ public final class AckHandler extends SimpleChannelInboundHandler<Frame> {
     }
 
     @Override
-    protected void channelRead0(ChannelHandlerContext ctx, Frame frame) {
-        if (frame.type() != FrameType.HEARTBEAT) {
-            throw new ProtocolException("unexpected " + frame.type() + " frame " + FrameCodec.hex(frame) + " (only heartbeats are accepted here)");
+    protected void channelRead0(ChannelHandlerContext ctx, ByteBuf frame) {
+        FrameType type = FrameCodec.type(frame);
+        if (type != FrameType.HEARTBEAT) {
+            throw new ProtocolException("unexpected " + type + " frame " + FrameCodec.hex(frame) + " (only heartbeats are accepted here)");
         }
         leader.heartbeatReceived(ctx.channel(), System.nanoTime());
-        int sequence = frame.sequence();
+        int sequence = FrameCodec.payload(frame);
+        ByteBuf ack = FrameCodec.encode(ctx.alloc(), FrameType.ACK, sequence);
         if (observer == HeartbeatObserver.NONE) {
-            ctx.writeAndFlush(Frame.ack(sequence), ctx.voidPromise());
+            ctx.writeAndFlush(ack, ctx.voidPromise());
         } else {
-            ctx.writeAndFlush(Frame.ack(sequence)).addListener((ChannelFutureListener) f -> {
+            ctx.writeAndFlush(ack).addListener((ChannelFutureListener) f -> {
                 if (f.isSuccess()) {
                     observer.ackSent(f.channel(), sequence);
                 }

@@ -1,11 +1,14 @@
 package dev.repl.node;
 
 import dev.repl.config.NodeAddress;
+import dev.repl.handshake.AcceptingHandshake;
 import dev.repl.transport.ConnectionErrorHandler;
+import dev.repl.transport.LinkSecurity;
 import dev.repl.transport.Listener;
 import dev.repl.transport.Pipelines;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Objects;
@@ -29,19 +32,22 @@ public final class NodeServer implements AutoCloseable {
     private final HeartbeatObserver observer;
     private final LeaderTracker leader;
     private final NodeOptions options;
+    private final LinkSecurity security;
     private State state = State.NEW;
     private Listener listener;
 
-    public NodeServer(String name, NodeAddress address, NodeOptions options, HeartbeatObserver observer) {
+    /** @param security what a peer must prove before its heartbeats are answered */
+    public NodeServer(String name, NodeAddress address, NodeOptions options, LinkSecurity security, HeartbeatObserver observer) {
         this.name = Objects.requireNonNull(name, "name");
         this.address = Objects.requireNonNull(address, "address");
         this.options = Objects.requireNonNull(options, "options");
+        this.security = Objects.requireNonNull(security, "security");
         this.observer = Objects.requireNonNull(observer, "observer");
         this.leader = new LeaderTracker(name, options.leaderTimeout());
     }
 
     public NodeServer(String name, NodeAddress address, HeartbeatObserver observer) {
-        this(name, address, NodeOptions.defaults(), observer);
+        this(name, address, NodeOptions.defaults(), LinkSecurity.PLAINTEXT, observer);
     }
 
     public NodeServer(String name, NodeAddress address) {
@@ -71,6 +77,8 @@ public final class NodeServer implements AutoCloseable {
             throw new IllegalStateException(name + " is closed");
         }
         AckHandler ackHandler = new AckHandler(leader, observer);
+        AcceptingHandshake handshake = new AcceptingHandshake(name, security.clusterId());
+        SslContext tls = security.tlsEnabled() ? security.tls().server() : null;
         ConnectionErrorHandler errors = new ConnectionErrorHandler(name);
         ConnectionLimiter limiter = new ConnectionLimiter(name, options.maxConnections());
         Duration idleTimeout = options.idleTimeout();
@@ -79,14 +87,14 @@ public final class NodeServer implements AutoCloseable {
             @Override
             protected void initChannel(SocketChannel ch) {
                 if (limiter.admit(ch)) {
-                    Pipelines.acceptingSide(ch.pipeline(), idleTimeout, ackHandler, errors);
+                    Pipelines.acceptingSide(ch.pipeline(), tls, idleTimeout, handshake, ackHandler, errors);
                 }
             }
         });
         long check = leader.checkIntervalNanos();
         listener.group().next().scheduleAtFixedRate(() -> leader.check(System.nanoTime()), check, check, TimeUnit.NANOSECONDS);
         state = State.STARTED;
-        log.info("{}: listening on {}", name, listener.describe());
+        log.info("{}: listening on {}{}, cluster {}", name, listener.describe(), tls == null ? "" : " with TLS", security.clusterId());
         return listener.localAddress();
     }
 

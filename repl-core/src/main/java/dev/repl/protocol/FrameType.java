@@ -2,13 +2,25 @@ package dev.repl.protocol;
 
 /**
  * The first byte of every frame. Each value is a printable ASCII letter so a hex dump reads
- * as text; all other values are reserved for later frames (hello, reject) and are errors today.
+ * as text; all other values are reserved and are protocol errors.
  */
 public enum FrameType {
-    /** Leader to follower: "are you there?". */
+    /** Leader to follower: "are you there?". The payload is a sequence number. */
     HEARTBEAT((byte) 0x48),
-    /** Follower to leader: the answer, echoing the heartbeat's sequence number. */
-    ACK((byte) 0x41);
+    /** The answer to a heartbeat or a hello, echoing its payload. */
+    ACK((byte) 0x41),
+    /** Connecting side, first frame on every connection: protocol version and cluster tag ("J" for join). */
+    HELLO((byte) 0x4A),
+    /** Accepting side, instead of an ack to a hello: a reason code and the value it expected. */
+    REJECT((byte) 0x52);
+
+    private static final FrameType[] BY_CODE = new FrameType[256];
+
+    static {
+        for (FrameType type : values()) {
+            BY_CODE[type.code & 0xFF] = type;
+        }
+    }
 
     private final byte code;
 
@@ -21,11 +33,7 @@ public enum FrameType {
     }
 
     /** @return the type with this code, or null when the code is not a known frame type */
-    static FrameType of(byte code) {
-        return switch (code) {
-            case 0x48 -> HEARTBEAT;
-            case 0x41 -> ACK;
-            default -> null;
-        };
+    static FrameType of(int code) {
+        return BY_CODE[code & 0xFF];
     }
 }

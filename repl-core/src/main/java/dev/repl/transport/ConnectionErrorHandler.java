@@ -6,6 +6,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.timeout.IdleStateEvent;
 import java.io.IOException;
+import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,10 +26,18 @@ public final class ConnectionErrorHandler extends ChannelInboundHandlerAdapter {
         this.nodeName = nodeName;
     }
 
+    /** The node whose connections these are, as its log lines name it. */
+    public String nodeName() {
+        return nodeName;
+    }
+
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         String peer = Addresses.format(ctx.channel().remoteAddress());
-        if (cause instanceof ProtocolException) {
+        SSLException tls = TlsFailures.find(cause);
+        if (tls != null) {
+            log.warn("{}: TLS handshake with {} failed: {}; closing that connection", nodeName, peer, TlsFailures.describe(tls));
+        } else if (cause instanceof ProtocolException) {
             log.warn("{}: protocol error from {}: {}; closing that connection", nodeName, peer, cause.getMessage());
         } else if (cause instanceof IOException) {
             // Peers die and reset; the owner of the connection reports the loss if it matters.

@@ -1,6 +1,7 @@
 package dev.repl.transport;
 
 import dev.repl.config.Peer;
+import dev.repl.handshake.ConnectingHandshake;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -11,9 +12,10 @@ import io.netty.util.concurrent.Promise;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Connects to a peer, retrying failed attempts with backoff until a deadline. The waits are
- * scheduled on the bootstrap's event loop; nothing sleeps. Cancelling the returned future stops
- * the retries.
+ * Connects to a peer, retrying failed attempts with backoff until a deadline. An attempt
+ * succeeds when the connection is up and, where the pipeline has one, its handshake (TLS and
+ * hello) is done. The waits are scheduled on the bootstrap's event loop; nothing sleeps.
+ * Cancelling the returned future stops the retries.
  */
 public final class Connector {
 
@@ -77,13 +79,32 @@ public final class Connector {
 
     private void attemptDone(Future<? super Void> future) {
         Channel channel = ((ChannelFuture) future).channel();
-        if (future.isSuccess()) {
-            if (!result.trySuccess(channel)) {
-                channel.close(); // cancelled while the attempt was in flight
-            }
+        if (!future.isSuccess()) {
+            attemptFailed(future.cause());
             return;
         }
-        Throwable cause = future.cause();
+        Future<Channel> handshake = ConnectingHandshake.ready(channel, Math.min(MAX_ATTEMPT_NANOS, remainingNanos()));
+        if (handshake == null) {
+            linked(channel);
+            return;
+        }
+        handshake.addListener(f -> {
+            if (f.isSuccess()) {
+                linked(channel);
+            } else {
+                channel.close();
+                attemptFailed(f.cause());
+            }
+        });
+    }
+
+    private void linked(Channel channel) {
+        if (!result.trySuccess(channel)) {
+            channel.close(); // cancelled while the attempt was in flight
+        }
+    }
+
+    private void attemptFailed(Throwable cause) {
         long delay = backoff == null ? -1 : backoff.nextDelayNanos();
         if (result.isDone() || delay < 0 || delay >= remainingNanos()) {
             result.tryFailure(cause);

@@ -1,5 +1,6 @@
 package dev.repl.transport;
 
+import dev.repl.handshake.HandshakeFailedException;
 import dev.repl.protocol.ProtocolException;
 import io.netty.channel.ConnectTimeoutException;
 import java.net.NoRouteToHostException;
@@ -15,6 +16,8 @@ public enum FailureReason {
     CONNECTION_RESET("connection reset"),
     CLOSED("connection closed by peer"),
     PROTOCOL_ERROR("protocol error"),
+    TLS_FAILED("TLS failure"),
+    REJECTED("rejected by peer"),
     UNREACHABLE("unreachable"),
     UNKNOWN_HOST("unknown host"),
     PROCESS_EXITED("process exited"),
@@ -34,6 +37,12 @@ public enum FailureReason {
     }
 
     public static FailureReason of(Throwable cause) {
+        if (cause instanceof HandshakeFailedException handshake) {
+            return handshake.reason();
+        }
+        if (TlsFailures.find(cause) != null) {
+            return TLS_FAILED;
+        }
         if (cause instanceof ProtocolException) {
             return PROTOCOL_ERROR;
         }
@@ -66,6 +75,26 @@ public enum FailureReason {
     }
 
     /**
+     * The reason, and for the reasons whose text alone does not say enough the detail, in one
+     * line: {@code connection refused}, {@code TLS failure: the peer did not trust our certificate},
+     * {@code rejected by peer: cluster id mismatch: peer expected a1f3, we sent 07c2}.
+     */
+    public static String explain(Throwable cause) {
+        FailureReason reason = of(cause);
+        String detail;
+        if (cause instanceof HandshakeFailedException) {
+            detail = cause.getMessage();
+        } else {
+            detail = switch (reason) {
+                case TLS_FAILED -> TlsFailures.describe(TlsFailures.find(cause));
+                case PROTOCOL_ERROR, OTHER -> describe(cause);
+                default -> null;
+            };
+        }
+        return detail == null ? reason.text() : reason.text() + (reason == CLOSED ? " " : ": ") + detail;
+    }
+
+    /**
      * A short lower-case summary of an I/O failure, without the native call names Netty
      * puts in front ({@code "connect(..) failed: "}).
      */
@@ -75,7 +104,8 @@ public enum FailureReason {
             return cause.getClass().getSimpleName();
         }
         message = NATIVE_CALL_PREFIX.matcher(message).replaceFirst("");
-        return lower(message.substring(0, 1)) + message.substring(1);
+        boolean acronym = message.length() > 1 && Character.isUpperCase(message.charAt(1));
+        return acronym ? message : lower(message.substring(0, 1)) + message.substring(1);
     }
 
     private static String lower(String s) {

@@ -1,9 +1,13 @@
 package dev.repl.transport;
 
+import dev.repl.handshake.ClusterId;
+import dev.repl.handshake.ConnectingHandshake;
+import dev.repl.handshake.TlsRequired;
 import dev.repl.protocol.FrameCodec;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.FixedLengthFrameDecoder;
+import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -11,19 +15,25 @@ import java.util.concurrent.TimeUnit;
 /**
  * The two pipeline layouts and their handler names, in one place:
  * <pre>
- *   accepting side:   frameDecoder -> frameCodec -> idleTimeout -> ackHandler -> connectionErrors
- *   connecting side:  frameDecoder -> frameCodec -> heartbeatHandler -> connectionErrors
+ *   accepting side:   [tlsRequired -> tls] -> frameDecoder -> frameCodec -> idleTimeout -> handshake -> ackHandler -> connectionErrors
+ *   connecting side:  [tls] -> frameDecoder -> frameCodec -> handshake -> connectionErrors
+ *                     then, once the hello is accepted, handshake is replaced by heartbeatHandler
  * </pre>
- * The idle timeout sits behind the codec, so only whole frames count as activity: a half frame
- * or a byte every few seconds does not keep a connection open.
- * <pre>
- * </pre>
+ * {@code tls} is there only when TLS is on; on the accepting side {@code tlsRequired} answers a
+ * plaintext peer with a reject it can read. Each {@code handshake} leaves the pipeline once the
+ * hello is accepted, so heartbeats pay nothing for it, and a heartbeat handler only ever sees a
+ * linked peer. The idle timeout sits behind the frame
+ * decoder, so only whole frames count as activity: a stalled TLS handshake, a half frame or a
+ * byte every few seconds does not keep a connection open.
  */
 public final class Pipelines {
 
+    public static final String TLS_REQUIRED = "tlsRequired";
+    public static final String TLS = "tls";
     public static final String FRAME_DECODER = "frameDecoder";
     public static final String FRAME_CODEC = "frameCodec";
     public static final String IDLE_TIMEOUT = "idleTimeout";
+    public static final String HANDSHAKE = "handshake";
     public static final String ACK_HANDLER = "ackHandler";
     public static final String HEARTBEAT_HANDLER = "heartbeatHandler";
     public static final String CONNECTION_ERRORS = "connectionErrors";
@@ -31,20 +41,41 @@ public final class Pipelines {
     private Pipelines() {
     }
 
-    /** A node's accepted connection: answers heartbeats, and is closed after {@code idleTimeout} without a whole frame. */
-    public static void acceptingSide(ChannelPipeline pipeline, Duration idleTimeout, ChannelHandler ackHandler, ConnectionErrorHandler errors) {
-        framed(pipeline)
+    /**
+     * A node's accepted connection: checks the hello, then answers heartbeats; closed after
+     * {@code idleTimeout} without a whole frame.
+     *
+     * @param tls the server context, or null for plaintext
+     */
+    public static void acceptingSide(ChannelPipeline pipeline, SslContext tls, Duration idleTimeout, ChannelHandler handshake,
+                                     ChannelHandler ackHandler, ConnectionErrorHandler errors) {
+        if (tls != null) {
+            pipeline.addLast(TLS_REQUIRED, new TlsRequired(errors.nodeName()));
+        }
+        framed(pipeline, tls)
                 .addLast(IDLE_TIMEOUT, new IdleStateHandler(idleTimeout.toNanos(), 0, 0, TimeUnit.NANOSECONDS))
+                .addLast(HANDSHAKE, handshake)
                 .addLast(ACK_HANDLER, ackHandler)
                 .addLast(CONNECTION_ERRORS, errors);
     }
 
-    /** A leader's connection to a follower: sends heartbeats and matches acks. */
-    public static void connectingSide(ChannelPipeline pipeline, ChannelHandler heartbeatHandler, ConnectionErrorHandler errors) {
-        framed(pipeline).addLast(HEARTBEAT_HANDLER, heartbeatHandler).addLast(CONNECTION_ERRORS, errors);
+    /**
+     * A leader's connection to a follower: says hello, then sends heartbeats and matches acks.
+     * {@link ConnectingHandshake#ready} tells when heartbeats may start.
+     *
+     * @param tls the client context, or null for plaintext
+     */
+    public static void connectingSide(ChannelPipeline pipeline, SslContext tls, ClusterId clusterId, ChannelHandler heartbeatHandler,
+                                      ConnectionErrorHandler errors) {
+        framed(pipeline, tls)
+                .addLast(HANDSHAKE, new ConnectingHandshake(clusterId, HEARTBEAT_HANDLER, heartbeatHandler))
+                .addLast(CONNECTION_ERRORS, errors);
     }
 
-    private static ChannelPipeline framed(ChannelPipeline pipeline) {
+    private static ChannelPipeline framed(ChannelPipeline pipeline, SslContext tls) {
+        if (tls != null) {
+            pipeline.addLast(TLS, tls.newHandler(pipeline.channel().alloc()));
+        }
         // The decoder keeps a partial frame per channel, so each channel gets its own.
         return pipeline.addLast(FRAME_DECODER, new FixedLengthFrameDecoder(FrameCodec.FRAME_LENGTH))
                 .addLast(FRAME_CODEC, FrameCodec.INSTANCE);

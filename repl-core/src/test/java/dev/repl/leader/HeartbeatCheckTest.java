@@ -84,7 +84,7 @@ class HeartbeatCheckTest {
             HeartbeatReport report = check("hc-silent", List.of(follower(1, silent.getLocalPort())), Duration.ofSeconds(1), new ArrayList<>());
             FollowerOutcome outcome = report.outcomes().get(0);
             assertEquals(FailureReason.TIMED_OUT, outcome.reason());
-            assertEquals("timed out: no ack within 1s", outcome.failure());
+            assertEquals("timed out: no answer to the hello within 1s", outcome.failure());
         }
     }
 
@@ -107,7 +107,7 @@ class HeartbeatCheckTest {
             answer.join(5_000);
             FollowerOutcome outcome = report.outcomes().get(0);
             assertEquals(FailureReason.PROTOCOL_ERROR, outcome.reason());
-            assertEquals("protocol error: unexpected HEARTBEAT frame 48 54 54 50 (a follower only sends acks)", outcome.failure());
+            assertEquals("protocol error: expected an answer to hello 4a 01 a2 19, got HEARTBEAT frame 48 54 54 50", outcome.failure());
         }
     }
 }

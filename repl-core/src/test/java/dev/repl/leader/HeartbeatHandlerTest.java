@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.repl.protocol.Frame;
+import dev.repl.handshake.ClusterId;
+import dev.repl.protocol.FrameCodec;
+import dev.repl.testing.Wire;
 import dev.repl.protocol.ProtocolException;
 import dev.repl.transport.ConnectionErrorHandler;
 import dev.repl.transport.Pipelines;
@@ -37,9 +39,12 @@ class HeartbeatHandlerTest {
         }
     };
 
+    /** A leader's connection whose follower has accepted the hello. */
     private EmbeddedChannel connectingSide(HeartbeatHandler handler) {
         EmbeddedChannel ch = new EmbeddedChannel();
-        Pipelines.connectingSide(ch.pipeline(), handler, new ConnectionErrorHandler("test"));
+        Pipelines.connectingSide(ch.pipeline(), null, ClusterId.DEFAULT, handler, new ConnectionErrorHandler("test"));
+        assertEquals("4a01a219", readHex(ch), "the hello goes first");
+        ch.writeInbound(Wire.bytes(0x41, 0x01, 0xa2, 0x19));
         return ch;
     }
 
@@ -51,7 +56,8 @@ class HeartbeatHandlerTest {
     void leaderMatchesAckToHeartbeatBySequence() {
         HeartbeatHandler handler = new HeartbeatHandler(listener);
         EmbeddedChannel ch = connectingSide(handler);
-        assertEquals(List.of("frameDecoder", "frameCodec", "heartbeatHandler", "connectionErrors"), ch.pipeline().names().subList(0, 4));
+        assertEquals(List.of("frameDecoder", "frameCodec", "heartbeatHandler", "connectionErrors"), ch.pipeline().names().subList(0, 4),
+                "the handshake gave its place to the heartbeat handler");
         handler.sendHeartbeat(ch.newPromise());
         handler.sendHeartbeat(ch.newPromise());
         assertEquals("48000000", readHex(ch));
@@ -64,14 +70,14 @@ class HeartbeatHandlerTest {
 
     @Test
     void sequenceWrapsFromMaxToZero() {
-        HeartbeatHandler handler = new HeartbeatHandler(listener, Frame.MAX_SEQUENCE);
+        HeartbeatHandler handler = new HeartbeatHandler(listener, FrameCodec.MAX_SEQUENCE);
         EmbeddedChannel ch = connectingSide(handler);
         handler.sendHeartbeat(ch.newPromise());
         handler.sendHeartbeat(ch.newPromise());
         assertEquals("48ffffff", readHex(ch));
         assertEquals("48000000", readHex(ch));
-        ch.writeInbound(ack(Frame.MAX_SEQUENCE), ack(0));
-        assertEquals(List.of(Frame.MAX_SEQUENCE, 0), acked);
+        ch.writeInbound(ack(FrameCodec.MAX_SEQUENCE), ack(0));
+        assertEquals(List.of(FrameCodec.MAX_SEQUENCE, 0), acked);
         assertFalse(ch.finish());
     }
 

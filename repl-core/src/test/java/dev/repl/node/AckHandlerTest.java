@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.repl.handshake.AcceptingHandshake;
+import dev.repl.handshake.ClusterId;
+import dev.repl.testing.Wire;
 import dev.repl.transport.ConnectionErrorHandler;
 import dev.repl.transport.Pipelines;
 import io.netty.buffer.Unpooled;
@@ -19,18 +22,40 @@ class AckHandlerTest {
 
     private final List<Integer> answered = new ArrayList<>();
 
-    private EmbeddedChannel acceptingSide() {
+    private EmbeddedChannel newAcceptingSide() {
         EmbeddedChannel ch = new EmbeddedChannel();
-        Pipelines.acceptingSide(ch.pipeline(), Duration.ofSeconds(10), new AckHandler(new LeaderTracker("test", Duration.ofSeconds(1)), (channel, seq) -> answered.add(seq)), new ConnectionErrorHandler("test"));
+        Pipelines.acceptingSide(ch.pipeline(), null, Duration.ofSeconds(10), new AcceptingHandshake("test", ClusterId.DEFAULT),
+                new AckHandler(new LeaderTracker("test", Duration.ofSeconds(1)), (channel, seq) -> answered.add(seq)), new ConnectionErrorHandler("test"));
+        return ch;
+    }
+
+    /** An accepted connection past its hello, as every leader's is. */
+    private EmbeddedChannel acceptingSide() {
+        EmbeddedChannel ch = newAcceptingSide();
+        ch.writeInbound(Wire.hello());
+        assertEquals("4101a219", readHex(ch), "the hello is acked with its own payload");
         return ch;
     }
 
     @Test
-    void pipelineHandlersAreNamed() {
-        EmbeddedChannel ch = acceptingSide();
+    void pipelineHandlersAreNamedAndTheHandshakeLeavesOnceDone() {
+        EmbeddedChannel ch = newAcceptingSide();
+        assertEquals(List.of("frameDecoder", "frameCodec", "idleTimeout", "handshake", "ackHandler", "connectionErrors"),
+                ch.pipeline().names().subList(0, 6));
+        ch.writeInbound(Wire.hello());
+        readHex(ch);
         assertEquals(List.of("frameDecoder", "frameCodec", "idleTimeout", "ackHandler", "connectionErrors"),
                 ch.pipeline().names().subList(0, 5));
         ch.finish();
+    }
+
+    @Test
+    void heartbeatBeforeAHelloClosesTheConnection() {
+        EmbeddedChannel ch = newAcceptingSide();
+        ch.writeInbound(Unpooled.wrappedBuffer(new byte[] {0x48, 0, 0, 1}));
+        assertFalse(ch.isActive());
+        assertEquals(List.of(), answered);
+        ch.finishAndReleaseAll();
     }
 
     @Test
@@ -67,8 +92,8 @@ class AckHandlerTest {
 
     @Test
     void connectionWithoutAWholeFrameIsClosedAfterTheIdleTimeout() {
-        EmbeddedChannel ch = acceptingSide();
-        ch.writeInbound(Unpooled.wrappedBuffer(new byte[] {0x48, 0x00})); // half a frame, then silence
+        EmbeddedChannel ch = newAcceptingSide();
+        ch.writeInbound(Unpooled.wrappedBuffer(new byte[] {0x4a, 0x01})); // half a frame, then silence
         ch.advanceTimeBy(9, TimeUnit.SECONDS);
         ch.runPendingTasks();
         assertTrue(ch.isActive(), "not yet: the idle timeout is 10 s");

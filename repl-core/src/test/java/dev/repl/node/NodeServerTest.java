@@ -22,8 +22,12 @@ class NodeServerTest {
             InetSocketAddress bound = server.start();
             assertTrue(bound.getPort() > 0);
             try (Socket socket = new Socket(bound.getAddress(), bound.getPort())) {
-                new DataOutputStream(socket.getOutputStream()).writeInt(0x48000042);
-                assertEquals(0x41000042, new DataInputStream(socket.getInputStream()).readInt());
+                DataOutputStream out = new DataOutputStream(socket.getOutputStream());
+                DataInputStream in = new DataInputStream(socket.getInputStream());
+                out.writeInt(0x4a01a219);
+                assertEquals(0x4101a219, in.readInt(), "the hello of the default cluster is accepted");
+                out.writeInt(0x48000042);
+                assertEquals(0x41000042, in.readInt());
             }
         }
     }

@@ -21,6 +21,11 @@ public final class Wire {
         }
     }
 
+    /** The hello of the default cluster, as a leader sends it first: {@code 4a 01 a2 19}. */
+    public static ByteBuf hello() {
+        return bytes(0x4a, 0x01, 0xa2, 0x19);
+    }
+
     public static ByteBuf bytes(int... values) {
         ByteBuf buf = Unpooled.buffer(values.length);
         for (int v : values) {

@@ -52,8 +52,9 @@ class HostileInputIT {
             honest.setSoTimeout(10_000);
             OutputStream out = honest.getOutputStream();
             InputStream in = honest.getInputStream();
-            out.write(new byte[] {0x48, 0x00, 0x00, 0x2a});
+            out.write(new byte[] {0x4a, 0x01, (byte) 0xa2, 0x19, 0x48, 0x00, 0x00, 0x2a});
             out.flush();
+            assertEquals(0x4101a219, readInt(in), "the hello is accepted");
             assertEquals(0x4100002a, readInt(in), "an ack with the same sequence number");
 
             ReplProcess check = repl.run(START, "heartbeat", "--followers", "127.0.0.1:" + port, "--timeout", "10s");

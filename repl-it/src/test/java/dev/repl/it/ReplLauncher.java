@@ -60,6 +60,11 @@ final class ReplLauncher implements BeforeEachCallback, AfterEachCallback {
         assertTrue(leaks.isEmpty(), "buffer leaks reported: " + leaks);
     }
 
+    /** This test's own directory: the children's working directory, and a place for their files. */
+    Path dir() {
+        return dir;
+    }
+
     /** Starts {@code ./repl args...} in the background. */
     ReplProcess start(String... args) {
         String label = "repl " + String.join(" ", args);

@@ -1,0 +1,18 @@
+package dev.repl.handshake;
+
+import dev.repl.protocol.RejectReason;
+
+/** What both ends of the hello exchange agree on. */
+public final class Handshake {
+
+    /** The protocol version a hello carries; a node refuses any other. */
+    public static final int PROTOCOL_VERSION = 1;
+
+    private Handshake() {
+    }
+
+    /** A value a reject compares, as the logs show it: a version in decimal, a cluster tag in hex. */
+    static String format(RejectReason reason, int value) {
+        return reason == RejectReason.CLUSTER_MISMATCH ? ClusterId.hex(value) : Integer.toString(value);
+    }
+}

@@ -1,0 +1,22 @@
+package dev.repl.transport;
+
+import dev.repl.handshake.ClusterId;
+import java.util.Objects;
+
+/**
+ * What a node requires of a peer link before any heartbeat: the cluster it must belong to, and
+ * mutual TLS when {@code tls} is not null.
+ */
+public record LinkSecurity(ClusterId clusterId, TlsContexts tls) {
+
+    /** The default cluster, in plaintext. */
+    public static final LinkSecurity PLAINTEXT = new LinkSecurity(ClusterId.DEFAULT, null);
+
+    public LinkSecurity {
+        Objects.requireNonNull(clusterId, "clusterId");
+    }
+
+    public boolean tlsEnabled() {
+        return tls != null;
+    }
+}
