@@ -42,6 +42,22 @@ final class FollowerProcess {
      * It exits by itself when this process dies, however it dies.
      */
     static FollowerProcess start(Peer follower, boolean verbose, String... extraArgs) {
+        List<String> args = new ArrayList<>(List.of("node", "--role", "follower", "--until-stdin-closes",
+                "--host", follower.address().host(),
+                "--port", Integer.toString(follower.address().port()),
+                "--name", follower.name()));
+        args.addAll(List.of(extraArgs));
+        if (verbose) {
+            args.add("--verbose");
+        }
+        return launch(follower, args);
+    }
+
+    /**
+     * Any {@code repl} command line in a child process of this launcher, named {@code label}. The
+     * command must end when its standard input does, as {@code repl node --until-stdin-closes} does.
+     */
+    static FollowerProcess launch(Peer label, List<String> replArgs) {
         List<String> command = new ArrayList<>();
         command.add(javaExecutable());
         // The children are short-lived: start fast, and inherit the parent's Netty settings (leak detection in tests).
@@ -53,23 +69,31 @@ final class FollowerProcess {
                 command.add("-D" + key + "=" + property.getValue());
             }
         }
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(),
-                "node", "--role", "follower", "--until-stdin-closes",
-                "--host", follower.address().host(),
-                "--port", Integer.toString(follower.address().port()),
-                "--name", follower.name()));
-        command.addAll(List.of(extraArgs));
-        if (verbose) {
-            command.add("--verbose");
-        }
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        command.addAll(replArgs);
         try {
             // stdin stays a pipe this process holds open: when it dies, however, the child sees EOF and exits.
             Process process = new ProcessBuilder(command)
                     .redirectError(Redirect.INHERIT)
                     .start();
-            return new FollowerProcess(follower, process);
+            return new FollowerProcess(label, process);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot start " + follower.name() + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot start " + label.name() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Waits until the process prints a line starting with {@code prefix}, or exits, or {@code timeout} passes. */
+    boolean awaitLine(String prefix, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (output) {
+            while (output.stream().noneMatch(line -> line.startsWith(prefix))) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || !process.isAlive()) {
+                    return false;
+                }
+                output.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+            }
+            return true;
         }
     }
 
@@ -124,10 +148,15 @@ final class FollowerProcess {
             for (String line; (line = reader.readLine()) != null; ) {
                 synchronized (output) {
                     output.add(line);
+                    output.notifyAll();
                 }
             }
         } catch (IOException e) {
             // The process was killed mid-line; what was read is kept.
+        } finally {
+            synchronized (output) {
+                output.notifyAll(); // no more lines: wake anyone waiting for one
+            }
         }
     }
 

@@ -16,13 +16,15 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The heartbeat path under test: a leader-side pipeline ({@link HeartbeatHandler}) ping-ponging
  * with a follower ({@link NodeServer}) over loopback, each on its own event-loop thread. Each ack
- * sends the next heartbeat at once.
+ * sends the next heartbeat at once, on each of the connections.
  */
 final class NettyPingPong {
 
@@ -30,51 +32,59 @@ final class NettyPingPong {
     }
 
     static void run(RttSampler sampler) throws Exception {
-        run(sampler, LinkSecurity.PLAINTEXT);
+        run(sampler, LinkSecurity.PLAINTEXT, 1);
     }
 
-    /** @param security both ends' TLS and cluster; the leader end uses the client context */
-    static void run(RttSampler sampler, LinkSecurity security) throws Exception {
+    /**
+     * @param security    both ends' TLS and cluster; the leader end uses the client context
+     * @param connections ping-pongs at once, each on its own connection, all on one event loop per side
+     */
+    static void run(RttSampler sampler, LinkSecurity security, int connections) throws Exception {
         try (NodeServer follower = new NodeServer("rtt-follower", NodeAddress.loopback(0), NodeOptions.defaults(), security, HeartbeatObserver.NONE)) {
             int port = follower.start().getPort();
             EventLoopGroup group = Transport.get().newGroup(1, "rtt-leader");
+            List<Channel> channels = new ArrayList<>();
             try {
                 CompletableFuture<Void> done = new CompletableFuture<>();
-                Channel[] channel = new Channel[1];
-                HeartbeatHandler handler = new HeartbeatHandler(new HeartbeatHandler.Listener() {
-                    @Override
-                    public void ackReceived(int sequence, long rtt, long atNanos) {
-                        if (sampler.sample(atNanos, rtt)) {
-                            done.complete(null);
-                        } else {
-                            channel[0].pipeline().get(HeartbeatHandler.class).sendHeartbeat(channel[0].voidPromise());
-                        }
-                    }
-
-                    @Override
-                    public void connectionClosed(Throwable cause) {
-                        done.completeExceptionally(new IllegalStateException("the follower closed the connection", cause));
-                    }
-                });
                 ConnectionErrorHandler errors = new ConnectionErrorHandler("rtt-leader");
-                channel[0] = new Bootstrap().group(group).channel(Transport.get().socketChannel())
-                        .option(ChannelOption.TCP_NODELAY, true)
-                        .handler(new ChannelInitializer<SocketChannel>() {
-                            @Override
-                            protected void initChannel(SocketChannel ch) {
-                                Pipelines.connectingSide(ch.pipeline(), security.tlsEnabled() ? security.tls().client() : null,
-                                        security.clusterId(), handler, errors);
+                for (int i = 0; i < connections; i++) {
+                    Channel[] channel = new Channel[1];
+                    HeartbeatHandler handler = new HeartbeatHandler(new HeartbeatHandler.Listener() {
+                        @Override
+                        public void ackReceived(int sequence, long rtt, long atNanos) {
+                            if (sampler.sample(atNanos, rtt)) {
+                                done.complete(null);
+                            } else {
+                                channel[0].pipeline().get(HeartbeatHandler.class).sendHeartbeat(channel[0].voidPromise());
                             }
-                        })
-                        .connect("127.0.0.1", port).sync().channel();
-                ConnectingHandshake.ready(channel[0], TimeUnit.SECONDS.toNanos(10)).sync();
-                channel[0].eventLoop().execute(() -> handler.sendHeartbeat(channel[0].voidPromise()));
-                try {
-                    done.get();
-                } finally {
-                    channel[0].close().syncUninterruptibly();
+                        }
+
+                        @Override
+                        public void connectionClosed(Throwable cause) {
+                            done.completeExceptionally(new IllegalStateException("the follower closed the connection", cause));
+                        }
+                    });
+                    channel[0] = new Bootstrap().group(group).channel(Transport.get().socketChannel())
+                            .option(ChannelOption.TCP_NODELAY, true)
+                            .handler(new ChannelInitializer<SocketChannel>() {
+                                @Override
+                                protected void initChannel(SocketChannel ch) {
+                                    Pipelines.connectingSide(ch.pipeline(), security.tlsEnabled() ? security.tls().client() : null,
+                                            security.clusterId(), handler, errors);
+                                }
+                            })
+                            .connect("127.0.0.1", port).sync().channel();
+                    ConnectingHandshake.ready(channel[0], TimeUnit.SECONDS.toNanos(10)).sync();
+                    channels.add(channel[0]);
                 }
+                for (Channel channel : channels) {
+                    channel.eventLoop().execute(() -> channel.pipeline().get(HeartbeatHandler.class).sendHeartbeat(channel.voidPromise()));
+                }
+                done.get();
             } finally {
+                for (Channel channel : channels) {
+                    channel.close().syncUninterruptibly();
+                }
                 Transport.shutdown(group);
             }
         }

@@ -1,6 +1,10 @@
 package dev.repl.cli;
 
 import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.IExecutionStrategy;
 import picocli.CommandLine.ParseResult;
@@ -12,9 +16,46 @@ public final class ReplCli {
     private ReplCli() {
     }
 
+    /** Every subcommand, in the order {@code repl --help} lists them. */
+    private static final Map<String, Supplier<Object>> SUBCOMMANDS = new LinkedHashMap<>();
+
+    static {
+        SUBCOMMANDS.put("node", NodeCommand::new);
+        SUBCOMMANDS.put("heartbeat", HeartbeatCommand::new);
+        SUBCOMMANDS.put("status", StatusCommand::new);
+        SUBCOMMANDS.put("demo", DemoCommand::new);
+        SUBCOMMANDS.put("bench", BenchCommand::new);
+        SUBCOMMANDS.put("selftest", SelfTestCommand::new);
+    }
+
+    /** The full command line, every subcommand included. */
     public static CommandLine create(PrintWriter out, PrintWriter err) {
+        return create(out, err, SUBCOMMANDS.keySet());
+    }
+
+    /**
+     * The command line for {@code args}: only the subcommand they name is built, because picocli
+     * reads every option of every command it is given by reflection, and a one-shot command
+     * should not pay for the others. Without a subcommand name (help, version, a typo) all are built.
+     */
+    static CommandLine forArgs(PrintWriter out, PrintWriter err, String... args) {
+        for (String arg : args) {
+            if (!arg.startsWith("-")) {
+                return create(out, err, SUBCOMMANDS.containsKey(arg) ? Set.of(arg) : SUBCOMMANDS.keySet());
+            }
+        }
+        return create(out, err, SUBCOMMANDS.keySet());
+    }
+
+    private static CommandLine create(PrintWriter out, PrintWriter err, Set<String> subcommands) {
         ErrorHandler errors = new ErrorHandler();
-        CommandLine cli = new CommandLine(new ReplCommand())
+        CommandLine cli = new CommandLine(new ReplCommand());
+        for (Map.Entry<String, Supplier<Object>> sub : SUBCOMMANDS.entrySet()) {
+            if (subcommands.contains(sub.getKey())) {
+                cli.addSubcommand(sub.getValue().get());
+            }
+        }
+        cli
                 .setOut(out)
                 .setErr(err)
                 .setCaseInsensitiveEnumValuesAllowed(true)
@@ -27,7 +68,7 @@ public final class ReplCli {
     /** Runs a command line and returns its exit code, flushing both streams. */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
         try {
-            return create(out, err).execute(args);
+            return forArgs(out, err, args).execute(args);
         } finally {
             out.flush();
             err.flush();

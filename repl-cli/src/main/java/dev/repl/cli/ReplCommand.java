@@ -7,12 +7,11 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
-/** The top-level {@code repl} command. It only dispatches to its subcommands. */
+/** The top-level {@code repl} command. It only dispatches to its subcommands, which {@link ReplCli} adds. */
 @Command(name = "repl",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Leader-follower replication over TCP: run nodes and check that followers answer heartbeats.",
-        subcommands = {NodeCommand.class, HeartbeatCommand.class, StatusCommand.class, DemoCommand.class, BenchCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:success; every follower responded",

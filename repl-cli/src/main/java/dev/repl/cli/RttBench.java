@@ -1,11 +1,13 @@
 package dev.repl.cli;
 
+import dev.repl.transport.LinkSecurity;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -17,8 +19,8 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = {
             "Ping-pong 4-byte heartbeats between a leader pipeline and a follower in this process and report",
-            "round-trip percentiles. --baseline adds plain blocking sockets (TCP_NODELAY, one thread per side) and",
-            "the Netty/raw ratio per percentile."})
+            "round-trip percentiles, over --connections at once, for --duration or --count round trips. --baseline adds",
+            "plain blocking sockets (TCP_NODELAY, one thread per side) and the Netty/raw ratio per percentile."})
 final class RttBench implements Callable<Integer> {
 
     @Option(names = "--duration", defaultValue = "10s", converter = DurationConverter.class,
@@ -28,6 +30,13 @@ final class RttBench implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "2s", converter = DurationConverter.class,
             description = "Unrecorded time first, so the JIT has compiled the path. Default: ${DEFAULT-VALUE}.")
     Duration warmup;
+
+    @Option(names = "--count", description = "Stop each transport after this many measured round trips (instead of --duration).")
+    Long count;
+
+    @Option(names = "--connections", defaultValue = "1",
+            description = "Ping-pongs at once, each on its own connection (raw: a thread pair each). Default: ${DEFAULT-VALUE}.")
+    int connections;
 
     @Option(names = "--baseline", description = "Also measure raw blocking sockets, and print the ratio.")
     boolean baseline;
@@ -40,9 +49,15 @@ final class RttBench implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (connections < 1 || connections > 256) {
+            throw new ParameterException(spec.commandLine(), "--connections must be 1-256");
+        }
+        if (count != null && count < 1) {
+            throw new ParameterException(spec.commandLine(), "--count must be at least 1");
+        }
         PrintWriter err = spec.commandLine().getErr();
-        RttStats netty = measure("netty", err, NettyPingPong::run);
-        RttStats raw = baseline ? measure("raw", err, RawSocketPingPong::run) : null;
+        RttStats netty = measure("netty", err, sampler -> NettyPingPong.run(sampler, LinkSecurity.PLAINTEXT, connections));
+        RttStats raw = baseline ? measure("raw", err, sampler -> RawSocketPingPong.run(sampler, connections)) : null;
         print(spec.commandLine().getOut(), netty, raw);
         return ExitCodes.OK;
     }
@@ -52,15 +67,17 @@ final class RttBench implements Callable<Integer> {
     }
 
     private RttStats measure(String name, PrintWriter err, PingPong transport) throws Exception {
-        err.printf("rtt: %s, %d s warm-up + %d s%n", name, warmup.toSeconds(), duration.toSeconds());
+        err.printf("rtt: %s over %d connection(s), %d s warm-up + %s%n", name, connections, warmup.toSeconds(),
+                count != null ? count + " round trips" : duration.toSeconds() + " s");
         err.flush();
         int[] seconds = {0};
-        RttSampler sampler = new RttSampler(warmup.toNanos(), duration.toNanos(), () -> {
-            err.printf("  %s %d s%n", name, ++seconds[0]);
-            err.flush();
-        });
+        RttSampler sampler = new RttSampler(warmup.toNanos(), count != null ? Long.MAX_VALUE : duration.toNanos(),
+                count != null ? count : Long.MAX_VALUE, () -> {
+                    err.printf("  %s %d s%n", name, ++seconds[0]);
+                    err.flush();
+                });
         transport.run(sampler);
-        return RttStats.of(name, sampler.histogram(), duration.toNanos() / 1e9);
+        return RttStats.of(name, sampler.histogram(), sampler.recordedSeconds());
     }
 
     void print(PrintWriter out, RttStats netty, RttStats raw) {

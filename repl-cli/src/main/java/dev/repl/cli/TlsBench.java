@@ -139,7 +139,7 @@ final class TlsBench implements Callable<Integer> {
         err.printf("tls: %s round trips, %d s warm-up + %d s%n", mode, warmup.toSeconds(), duration.toSeconds());
         err.flush();
         RttSampler sampler = new RttSampler(warmup.toNanos(), duration.toNanos(), () -> { });
-        NettyPingPong.run(sampler, security);
+        NettyPingPong.run(sampler, security, 1);
         return RttStats.of(mode, sampler.histogram(), duration.toNanos() / 1e9);
     }
 

@@ -11,6 +11,7 @@ import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -58,6 +59,23 @@ class ReplCliTest {
         if (two != null) {
             two.close();
         }
+    }
+
+    @Test
+    void onlyTheNamedSubcommandIsBuiltAndHelpStillListsThemAll() {
+        PrintWriter o = new PrintWriter(out);
+        assertEquals(Set.of("heartbeat"), ReplCli.forArgs(o, o, "--verbose", "heartbeat", "--timeout", "1s").getSubcommands().keySet());
+        assertEquals(Set.of("node", "heartbeat", "status", "demo", "bench", "selftest"), ReplCli.forArgs(o, o, "--help").getSubcommands().keySet());
+        assertEquals(Set.of("node", "heartbeat", "status", "demo", "bench", "selftest"), ReplCli.forArgs(o, o, "hartbeat").getSubcommands().keySet(),
+                "a typo gets every command, so the error can list them");
+        assertEquals(0, run("--help"));
+        assertTrue(out.toString().contains("heartbeat") && !out.toString().contains("selftest"), "the hidden self-test is not listed");
+    }
+
+    @Test
+    void selfTestAnswersOneHeartbeatInProcess() {
+        assertEquals(0, run("selftest"));
+        assertEquals("heartbeat: 1/1 followers responded", outLines().get(outLines().size() - 1));
     }
 
     @Test

@@ -61,4 +61,18 @@ class RttStatsTest {
         assertEquals(2, sampler.histogram().getTotalCount(), "the warm-up samples were discarded");
         assertEquals(2, ticks[0], "one progress tick per second of run");
     }
+
+    @Test
+    void samplerWithACountStopsAtExactlyThatManyAndTellsLateConnectionsToStop() {
+        RttSampler sampler = new RttSampler(TimeUnit.SECONDS.toNanos(1), Long.MAX_VALUE, 3, () -> { });
+        long t0 = 1_000_000_000L;
+        assertFalse(sampler.sample(t0, 100), "warm-up");
+        long measured = t0 + TimeUnit.SECONDS.toNanos(1);
+        assertFalse(sampler.sample(measured, 100));
+        assertFalse(sampler.sample(measured + 1_000_000, 100));
+        assertTrue(sampler.sample(measured + 500_000_000, 100), "the third recorded sample ends the run");
+        assertTrue(sampler.sample(measured + 600_000_000, 100), "another connection's late sample is not recorded");
+        assertEquals(3, sampler.histogram().getTotalCount());
+        assertEquals(0.5, sampler.recordedSeconds(), 1e-9, "from the end of the warm-up to the last recorded sample");
+    }
 }

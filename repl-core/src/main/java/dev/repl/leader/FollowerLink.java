@@ -73,6 +73,10 @@ final class FollowerLink implements HeartbeatHandler.Listener {
         return health.status();
     }
 
+    FollowerHealth health() {
+        return health;
+    }
+
     /** Stops heartbeating and reconnecting, and closes the connection. Waits a bounded time. */
     void stop() {
         loop.submit(() -> {

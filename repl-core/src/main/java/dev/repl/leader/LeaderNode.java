@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import org.HdrHistogram.AbstractHistogram;
 
 /**
  * A running leader: listens on its own address like every node, and keeps one
@@ -99,6 +100,13 @@ public final class LeaderNode implements AutoCloseable {
             statuses.add(link.status());
         }
         return statuses;
+    }
+
+    /** Adds every follower's round-trip times so far, in microseconds, to {@code into}: for benchmarks. */
+    public synchronized void addRttMicrosTo(AbstractHistogram into) {
+        for (FollowerLink link : links) {
+            link.health().addRttMicrosTo(into);
+        }
     }
 
     /** Stops every link, closes every connection and ends every event-loop thread. */

@@ -2,6 +2,7 @@ package dev.repl.liveness;
 
 import dev.repl.config.Peer;
 import java.util.concurrent.TimeUnit;
+import org.HdrHistogram.AbstractHistogram;
 import org.HdrHistogram.IntCountsHistogram;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,6 +56,13 @@ public final class FollowerHealth {
 
     public void connectAttempted() {
         connectAttempts++;
+    }
+
+    /** Adds every round-trip time recorded so far, in microseconds, to {@code into}. Safe from any thread. */
+    public void addRttMicrosTo(AbstractHistogram into) {
+        synchronized (rttUs) {
+            into.add(rttUs);
+        }
     }
 
     public void ackReceived(long nowNanos, long rttNanos) {

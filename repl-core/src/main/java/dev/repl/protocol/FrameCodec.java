@@ -12,7 +12,7 @@ import io.netty.util.ReferenceCountUtil;
  * 24-bit payload in bytes 1-3. Handlers pass frames around as the pooled 4-byte buffers
  * themselves and read them through these methods, so a heartbeat allocates no object of ours.
  *
- * <p>As a handler it sits behind a {@code FixedLengthFrameDecoder(FRAME_LENGTH)} and refuses an
+ * <p>As a handler it sits behind a {@link FrameDecoder} and refuses an
  * unknown type byte once, so the handlers behind it only ever see known types. Stateless, so one
  * instance serves every channel.
  */

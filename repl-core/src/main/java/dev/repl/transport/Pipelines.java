@@ -4,9 +4,9 @@ import dev.repl.handshake.ClusterId;
 import dev.repl.handshake.ConnectingHandshake;
 import dev.repl.handshake.TlsRequired;
 import dev.repl.protocol.FrameCodec;
+import dev.repl.protocol.FrameDecoder;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.FixedLengthFrameDecoder;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.time.Duration;
@@ -77,7 +77,7 @@ public final class Pipelines {
             pipeline.addLast(TLS, tls.newHandler(pipeline.channel().alloc()));
         }
         // The decoder keeps a partial frame per channel, so each channel gets its own.
-        return pipeline.addLast(FRAME_DECODER, new FixedLengthFrameDecoder(FrameCodec.FRAME_LENGTH))
+        return pipeline.addLast(FRAME_DECODER, new FrameDecoder())
                 .addLast(FRAME_CODEC, FrameCodec.INSTANCE);
     }
 }

@@ -12,13 +12,12 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.DecoderException;
-import io.netty.handler.codec.FixedLengthFrameDecoder;
 import org.junit.jupiter.api.Test;
 
 class FrameCodecTest {
 
     private static EmbeddedChannel framed() {
-        return new EmbeddedChannel(new FixedLengthFrameDecoder(FrameCodec.FRAME_LENGTH), FrameCodec.INSTANCE);
+        return new EmbeddedChannel(new FrameDecoder(), FrameCodec.INSTANCE);
     }
 
     private static String encoded(FrameType type, int payload) {

@@ -20,7 +20,6 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.DecoderException;
-import io.netty.handler.codec.FixedLengthFrameDecoder;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -143,7 +142,7 @@ class FramingPropertiesTest {
         forEachCase(c -> {
             String what = c.what();
             byte[] wire = c.wire();
-            EmbeddedChannel ch = new EmbeddedChannel(new FixedLengthFrameDecoder(FrameCodec.FRAME_LENGTH), FrameCodec.INSTANCE);
+            EmbeddedChannel ch = new EmbeddedChannel(new FrameDecoder(), FrameCodec.INSTANCE);
             boolean failed = false;
             for (ByteBuf read : c.reads()) {
                 if (failed) {

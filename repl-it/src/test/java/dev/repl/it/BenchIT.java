@@ -36,4 +36,33 @@ class BenchIT {
         assertEquals(0, bench.exitCode(), bench.stderr());
         assertTrue(bench.stdout().lines().anyMatch(line -> line.startsWith("netty/raw")), bench.stdout());
     }
+
+    @Test
+    void rttOverSeveralConnectionsStopsAtTheCount() {
+        ReplProcess bench = repl.run(Duration.ofSeconds(120), "bench", "rtt", "--baseline", "--connections", "3", "--count", "3000",
+                "--warmup", "1s", "--json");
+        assertEquals(0, bench.exitCode(), bench.stderr());
+        for (String row : new String[] {"netty", "raw"}) {
+            Matcher m = Pattern.compile("\"" + row + "\": \\{\"transport\": \"" + row + "\", \"count\": (\\d+)").matcher(bench.stdout());
+            assertTrue(m.find(), bench.stdout());
+            assertEquals(3000, Long.parseLong(m.group(1)), "exactly --count round trips are recorded: " + bench.stdout());
+        }
+    }
+
+    @Test
+    void fanoutHeartbeatsEmulatedFollowersAndReportsTheLeadersCost() {
+        int base = 21_000 + (int) (ProcessHandle.current().pid() % 20) * 100;
+        ReplProcess bench = repl.run(Duration.ofSeconds(180), "bench", "fanout", "--followers", "50", "--rate", "10",
+                "--duration", "2s", "--warmup", "1s", "--base-port", Integer.toString(base), "--json");
+        assertEquals(0, bench.exitCode(), bench.stdout() + bench.stderr());
+        String json = bench.stdout();
+        assertTrue(json.contains("\"followers\": 50"), json);
+        assertTrue(json.contains("\"followersUp\": 50"), json);
+        for (String field : new String[] {"leaderCpuCores", "heapLiveMiB", "rssMiB"}) {
+            Matcher m = Pattern.compile("\"" + field + "\": ([0-9.]+)").matcher(json);
+            assertTrue(m.find() && Double.parseDouble(m.group(1)) > 0, field + " in " + json);
+        }
+        assertTrue(json.contains("\"rttUs\": {\"p50\": "), json);
+        assertTrue(bench.stderr().contains("fanout: 50/50 followers up"), "progress is shown on stderr");
+    }
 }
