@@ -67,11 +67,20 @@ final class ReplLauncher implements BeforeEachCallback, AfterEachCallback {
 
     /** Starts {@code ./repl args...} in the background. */
     ReplProcess start(String... args) {
+        return startWith(List.of(), args);
+    }
+
+    /**
+     * Starts {@code prefix... ./repl args...} in the background, for example inside a network
+     * namespace with {@code ip netns exec NAME}. The prefix must exec the launcher, so the process
+     * started is the node itself and signals reach it.
+     */
+    ReplProcess startWith(List<String> prefix, String... args) {
         String label = "repl " + String.join(" ", args);
         int n = ++count;
         Path out = dir.resolve(n + ".stdout");
         Path err = dir.resolve(n + ".stderr");
-        List<String> command = new ArrayList<>();
+        List<String> command = new ArrayList<>(prefix);
         command.add(LAUNCHER.toString());
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command)

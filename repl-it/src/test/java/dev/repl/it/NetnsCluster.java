@@ -1,0 +1,153 @@
+package dev.repl.it;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A leader and its followers as separate hosts: each node in its own network namespace with its
+ * own address in 198.18.0.0/24 (reserved for network benchmarking), joined by veth pairs to a
+ * bridge that lives in a namespace of its own, so the machine's own network is never touched.
+ * Names carry {@code replit-PID-N-}; {@link #close} removes every process and namespace, and a
+ * shutdown hook does the same if the JVM dies first.
+ */
+final class NetnsCluster implements AutoCloseable {
+
+    static final int LEADER = 0;
+    static final int PORT = 7001;
+    static final int ADMIN_PORT = 7080;
+    private static final AtomicInteger RUNS = new AtomicInteger();
+    private static final Duration START = Duration.ofSeconds(60);
+
+    private final ReplLauncher repl;
+    private final int followers;
+    private final String prefix;
+    private final List<String> created = new ArrayList<>();
+    private final ReplProcess[] nodes;
+    private final List<String> leaderArgs;
+    private final Thread hook = new Thread(this::deleteNamespaces, "netns-cleanup");
+
+    /** @param leaderArgs the leader's detector options */
+    NetnsCluster(ReplLauncher repl, int followers, List<String> leaderArgs) {
+        this.repl = repl;
+        this.followers = followers;
+        this.prefix = Netns.PROJECT_PREFIX + ProcessHandle.current().pid() + "-" + RUNS.incrementAndGet() + "-";
+        this.nodes = new ReplProcess[followers + 1];
+        this.leaderArgs = leaderArgs;
+    }
+
+    String namespace(int node) {
+        return prefix + "n" + node;
+    }
+
+    static String address(int node) {
+        return "198.18.0." + (10 + node);
+    }
+
+    static String name(int follower) {
+        return "follower-" + follower;
+    }
+
+    int followers() {
+        return followers;
+    }
+
+    ReplProcess node(int node) {
+        return nodes[node];
+    }
+
+    String prefix() {
+        return prefix;
+    }
+
+    /** Makes the hosts and the bridge, starts every follower and then the leader, and waits until all are UP. */
+    NetnsCluster start() {
+        Runtime.getRuntime().addShutdownHook(hook);
+        String bridge = prefix + "br";
+        namespace(bridge);
+        Netns.run("ip", "-n", bridge, "link", "add", "br0", "type", "bridge");
+        Netns.run("ip", "-n", bridge, "link", "set", "br0", "up");
+        for (int node = 0; node <= followers; node++) {
+            String ns = namespace(node);
+            namespace(ns);
+            Netns.run("ip", "-n", bridge, "link", "add", "v" + node, "type", "veth", "peer", "name", "eth0", "netns", ns);
+            Netns.run("ip", "-n", bridge, "link", "set", "v" + node, "master", "br0", "up");
+            Netns.run("ip", "-n", ns, "addr", "add", address(node) + "/24", "dev", "eth0");
+            Netns.run("ip", "-n", ns, "link", "set", "eth0", "up");
+        }
+        for (int follower = 1; follower <= followers; follower++) {
+            startFollower(follower);
+        }
+        StringBuilder list = new StringBuilder();
+        for (int follower = 1; follower <= followers; follower++) {
+            list.append(follower > 1 ? "," : "").append(address(follower)).append(':').append(PORT);
+        }
+        List<String> args = new ArrayList<>(List.of("node", "--role", "leader", "--host", address(LEADER), "--port", Integer.toString(PORT),
+                "--followers", list.toString(), "--admin-port", Integer.toString(ADMIN_PORT)));
+        args.addAll(leaderArgs);
+        nodes[LEADER] = repl.startWith(inside(LEADER), args.toArray(String[]::new));
+        for (int follower = 1; follower <= followers; follower++) {
+            nodes[LEADER].awaitLog(name(follower) + " CONNECTING -> UP", START);
+        }
+        return this;
+    }
+
+    void startFollower(int follower) {
+        nodes[follower] = repl.startWith(inside(follower), "node", "--role", "follower", "--host", address(follower),
+                "--port", Integer.toString(PORT), "--name", name(follower), "--leader-timeout", "1s").awaitLog("listening on", START);
+    }
+
+    private void namespace(String name) {
+        Netns.run("ip", "netns", "add", name);
+        created.add(name);
+        Netns.run("ip", "-n", name, "link", "set", "lo", "up");
+    }
+
+    List<String> inside(int node) {
+        return List.of("ip", "netns", "exec", namespace(node)); // it execs the launcher: same process, same environment
+    }
+
+    /** Loads an nftables ruleset into one host's own firewall: it filters that host's traffic only. */
+    void firewall(int node, String rules) {
+        Netns.runWithInput(rules, "ip", "netns", "exec", namespace(node), "nft", "-f", "-");
+    }
+
+    /** Removes every rule of that host. */
+    void clearFirewall(int node) {
+        Netns.run("ip", "netns", "exec", namespace(node), "nft", "flush", "ruleset");
+    }
+
+    /** The leader's {@code /status}, read from inside its host. */
+    String status() {
+        return Netns.run("ip", "netns", "exec", namespace(LEADER), "curl", "-s", "--max-time", "5",
+                "http://" + address(LEADER) + ":" + ADMIN_PORT + "/status");
+    }
+
+    @Override
+    public void close() {
+        for (ReplProcess node : nodes) {
+            if (node != null && node.isAlive()) {
+                node.signal("CONT"); // a frozen node cannot act on the stop that follows
+                node.stop();
+            }
+        }
+        deleteNamespaces();
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook is running or has run
+        }
+    }
+
+    private void deleteNamespaces() {
+        for (String name : created) {
+            try {
+                Netns.run("ip", "netns", "delete", name);
+            } catch (RuntimeException gone) {
+                // already deleted
+            }
+        }
+        created.clear();
+    }
+}
