@@ -84,7 +84,10 @@ class HeartbeatCheckTest {
             HeartbeatReport report = check("hc-silent", List.of(follower(1, silent.getLocalPort())), Duration.ofSeconds(1), new ArrayList<>());
             FollowerOutcome outcome = report.outcomes().get(0);
             assertEquals(FailureReason.TIMED_OUT, outcome.reason());
-            assertEquals("timed out: no answer to the hello within 1s", outcome.failure());
+            // Which step it was still at when the second ran out depends on the machine's speed:
+            // usually the hello, on a stalled machine the connect itself.
+            assertTrue(outcome.failure().equals("timed out: no answer to the hello within 1s")
+                    || outcome.failure().equals("timed out: not connected within 1s"), outcome.failure());
         }
     }
 
