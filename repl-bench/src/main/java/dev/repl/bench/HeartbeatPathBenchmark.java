@@ -9,6 +9,7 @@ import dev.repl.node.LeaderTracker;
 import dev.repl.protocol.FrameCodec;
 import dev.repl.protocol.FrameType;
 import dev.repl.transport.ConnectionErrorHandler;
+import dev.repl.transport.LinkSecurity;
 import dev.repl.transport.Pipelines;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -90,7 +91,7 @@ public class HeartbeatPathBenchmark {
             public void connectionClosed(Throwable cause) {
             }
         });
-        Pipelines.connectingSide(leader.pipeline(), null, ClusterId.DEFAULT, heartbeats, new ConnectionErrorHandler("bench"));
+        Pipelines.connectingSide(leader.pipeline(), LinkSecurity.PLAINTEXT, heartbeats, new ConnectionErrorHandler("bench"));
         ((ByteBuf) leader.readOutbound()).release();
         leader.writeInbound(FrameCodec.encode(alloc, FrameType.ACK, hello));
     }

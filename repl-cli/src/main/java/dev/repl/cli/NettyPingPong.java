@@ -69,8 +69,7 @@ final class NettyPingPong {
                             .handler(new ChannelInitializer<SocketChannel>() {
                                 @Override
                                 protected void initChannel(SocketChannel ch) {
-                                    Pipelines.connectingSide(ch.pipeline(), security.tlsEnabled() ? security.tls().client() : null,
-                                            security.clusterId(), handler, errors);
+                                    Pipelines.connectingSide(ch.pipeline(), security, handler, errors);
                                 }
                             })
                             .connect("127.0.0.1", port).sync().channel();

@@ -198,7 +198,7 @@ final class NodeCommand implements Callable<Integer> {
         }
         try {
             return new AdminServer(nodeName, new NodeAddress(adminHost != null ? adminHost : host, adminPort),
-                    security.tlsEnabled() ? security.tls().server() : null, status);
+                    security.serverContext(), status);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--admin-port: " + e.getMessage());
         }

@@ -114,8 +114,7 @@ final class TlsBench implements Callable<Integer> {
                     .handler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
-                            Pipelines.connectingSide(ch.pipeline(), security.tlsEnabled() ? security.tls().client() : null,
-                                    security.clusterId(), new ChannelInboundHandlerAdapter(), errors);
+                            Pipelines.connectingSide(ch.pipeline(), security, new ChannelInboundHandlerAdapter(), errors);
                         }
                     });
             long started = System.nanoTime();

@@ -14,7 +14,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.Future;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -56,11 +55,10 @@ final class FollowerLink implements HeartbeatHandler.Listener {
         this.backoff = backoff;
         this.health = health;
         ConnectionErrorHandler errors = new ConnectionErrorHandler(leaderName);
-        SslContext tls = security.tlsEnabled() ? security.tls().client() : null;
         this.bootstrap = bootstrap.clone().handler(new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel ch) {
-                Pipelines.connectingSide(ch.pipeline(), tls, security.clusterId(), new HeartbeatHandler(FollowerLink.this), errors);
+                Pipelines.connectingSide(ch.pipeline(), security, new HeartbeatHandler(FollowerLink.this), errors);
             }
         });
     }

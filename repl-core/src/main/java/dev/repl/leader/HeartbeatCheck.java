@@ -185,8 +185,7 @@ public final class HeartbeatCheck implements AutoCloseable {
                 @Override
                 protected void initChannel(SocketChannel ch) {
                     attempt = ch;
-                    Pipelines.connectingSide(ch.pipeline(), security.tlsEnabled() ? security.tls().client() : null, security.clusterId(),
-                            new HeartbeatHandler(Probe.this), errors);
+                    Pipelines.connectingSide(ch.pipeline(), security, new HeartbeatHandler(Probe.this), errors);
                 }
             };
         }

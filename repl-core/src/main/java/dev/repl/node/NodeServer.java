@@ -78,7 +78,7 @@ public final class NodeServer implements AutoCloseable {
         }
         AckHandler ackHandler = new AckHandler(leader, observer);
         AcceptingHandshake handshake = new AcceptingHandshake(name, security.clusterId());
-        SslContext tls = security.tlsEnabled() ? security.tls().server() : null;
+        SslContext tls = security.serverContext();
         ConnectionErrorHandler errors = new ConnectionErrorHandler(name);
         ConnectionLimiter limiter = new ConnectionLimiter(name, options.maxConnections());
         Duration idleTimeout = options.idleTimeout();

@@ -1,6 +1,7 @@
 package dev.repl.transport;
 
 import dev.repl.handshake.ClusterId;
+import io.netty.handler.ssl.SslContext;
 import java.util.Objects;
 
 /**
@@ -18,5 +19,15 @@ public record LinkSecurity(ClusterId clusterId, TlsContexts tls) {
 
     public boolean tlsEnabled() {
         return tls != null;
+    }
+
+    /** The context for connections this node accepts, or null in plaintext. */
+    public SslContext serverContext() {
+        return tls == null ? null : tls.server();
+    }
+
+    /** The context for connections this node opens, or null in plaintext. */
+    public SslContext clientContext() {
+        return tls == null ? null : tls.client();
     }
 }

@@ -1,6 +1,5 @@
 package dev.repl.transport;
 
-import dev.repl.handshake.ClusterId;
 import dev.repl.handshake.ConnectingHandshake;
 import dev.repl.handshake.TlsRequired;
 import dev.repl.protocol.FrameCodec;
@@ -63,12 +62,12 @@ public final class Pipelines {
      * A leader's connection to a follower: says hello, then sends heartbeats and matches acks.
      * {@link ConnectingHandshake#ready} tells when heartbeats may start.
      *
-     * @param tls the client context, or null for plaintext
+     * @param security the cluster to say hello as, and TLS when on
      */
-    public static void connectingSide(ChannelPipeline pipeline, SslContext tls, ClusterId clusterId, ChannelHandler heartbeatHandler,
+    public static void connectingSide(ChannelPipeline pipeline, LinkSecurity security, ChannelHandler heartbeatHandler,
                                       ConnectionErrorHandler errors) {
-        framed(pipeline, tls)
-                .addLast(HANDSHAKE, new ConnectingHandshake(clusterId, HEARTBEAT_HANDLER, heartbeatHandler))
+        framed(pipeline, security.clientContext())
+                .addLast(HANDSHAKE, new ConnectingHandshake(security.clusterId(), HEARTBEAT_HANDLER, heartbeatHandler))
                 .addLast(CONNECTION_ERRORS, errors);
     }
 

@@ -14,6 +14,7 @@ import dev.repl.node.HeartbeatObserver;
 import dev.repl.node.LeaderTracker;
 import dev.repl.transport.ConnectionErrorHandler;
 import dev.repl.transport.FailureReason;
+import dev.repl.transport.LinkSecurity;
 import dev.repl.transport.Pipelines;
 import io.netty.channel.Channel;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -35,7 +36,7 @@ class HandshakeTest {
 
     private static EmbeddedChannel connectingSide(ClusterId cluster) {
         EmbeddedChannel ch = new EmbeddedChannel();
-        Pipelines.connectingSide(ch.pipeline(), null, cluster, new HeartbeatHandler(new HeartbeatHandler.Listener() {
+        Pipelines.connectingSide(ch.pipeline(), new LinkSecurity(cluster, null), new HeartbeatHandler(new HeartbeatHandler.Listener() {
             @Override
             public void ackReceived(int sequence, long rttNanos, long atNanos) {
             }
@@ -50,6 +51,8 @@ class HandshakeTest {
     @Test
     void clusterTagIsTheFirstTwoBytesOfTheNamesSha256() {
         assertEquals("a219", ClusterId.DEFAULT.hexTag());
+        assertEquals(ClusterId.tagOf(ClusterId.DEFAULT_NAME), ClusterId.DEFAULT_TAG, "the written-out default tag is the hash of its name");
+        assertEquals(ClusterId.DEFAULT, ClusterId.of("repl"));
         assertEquals("repl (a219)", ClusterId.DEFAULT.toString());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ClusterId.of("has space"));
         assertTrue(e.getMessage().startsWith("cluster id 'has space' must be"), e.getMessage());

@@ -13,6 +13,7 @@ import dev.repl.node.AckHandler;
 import dev.repl.node.HeartbeatObserver;
 import dev.repl.node.LeaderTracker;
 import dev.repl.transport.ConnectionErrorHandler;
+import dev.repl.transport.LinkSecurity;
 import dev.repl.transport.Pipelines;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -210,7 +211,7 @@ class FramingPropertiesTest {
                 c.reads().get(0).setByte(0, 0x41);
             }
             EmbeddedChannel ch = new EmbeddedChannel();
-            Pipelines.connectingSide(ch.pipeline(), null, ClusterId.DEFAULT, new HeartbeatHandler(new HeartbeatHandler.Listener() {
+            Pipelines.connectingSide(ch.pipeline(), LinkSecurity.PLAINTEXT, new HeartbeatHandler(new HeartbeatHandler.Listener() {
                 @Override
                 public void ackReceived(int sequence, long rttNanos, long atNanos) {
                 }
