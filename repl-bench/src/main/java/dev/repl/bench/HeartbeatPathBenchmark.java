@@ -2,6 +2,7 @@ package dev.repl.bench;
 
 import dev.repl.handshake.AcceptingHandshake;
 import dev.repl.handshake.ClusterId;
+import dev.repl.handshake.Identity;
 import dev.repl.leader.HeartbeatHandler;
 import dev.repl.node.AckHandler;
 import dev.repl.node.HeartbeatObserver;
@@ -73,14 +74,13 @@ public class HeartbeatPathBenchmark {
     @Setup
     public void setUp() {
         follower = new EmbeddedChannel();
-        Pipelines.acceptingSide(follower.pipeline(), null, Duration.ofSeconds(10), new AcceptingHandshake("bench", ClusterId.DEFAULT),
+        Pipelines.acceptingSide(follower.pipeline(), null, Duration.ofSeconds(10),
+                new AcceptingHandshake("bench", ClusterId.DEFAULT, AcceptingHandshake.Listener.NONE),
                 new AckHandler(new LeaderTracker("bench", Duration.ofSeconds(1)), HeartbeatObserver.NONE), new ConnectionErrorHandler("bench"));
         alloc = follower.alloc();
-        int hello = FrameCodec.helloPayload(1, ClusterId.DEFAULT.tag());
-        follower.writeInbound(FrameCodec.encode(alloc, FrameType.HELLO, hello));
-        ((ByteBuf) follower.readOutbound()).release();
 
         leader = new EmbeddedChannel();
+
         heartbeats = new HeartbeatHandler(new HeartbeatHandler.Listener() {
             @Override
             public void ackReceived(int sequence, long rttNanos, long atNanos) {
@@ -91,9 +91,11 @@ public class HeartbeatPathBenchmark {
             public void connectionClosed(Throwable cause) {
             }
         });
-        Pipelines.connectingSide(leader.pipeline(), LinkSecurity.PLAINTEXT, heartbeats, new ConnectionErrorHandler("bench"));
-        ((ByteBuf) leader.readOutbound()).release();
-        leader.writeInbound(FrameCodec.encode(alloc, FrameType.ACK, hello));
+        Pipelines.connectingSide(leader.pipeline(), LinkSecurity.PLAINTEXT, Identity.leader("bench", 0, 100), heartbeats,
+                new ConnectionErrorHandler("bench"));
+        // The leader's whole hello goes to the follower, and the follower's ack back: both links are up.
+        follower.writeInbound((ByteBuf) leader.readOutbound());
+        leader.writeInbound((ByteBuf) follower.readOutbound());
     }
 
     @TearDown
@@ -121,6 +123,7 @@ public class HeartbeatPathBenchmark {
     private int followerAnswersAHeartbeat() {
         sequence = FrameCodec.nextSequence(sequence);
         follower.pipeline().fireChannelRead(FrameCodec.encode(alloc, FrameType.HEARTBEAT, sequence));
+        follower.pipeline().fireChannelReadComplete(); // a read's acks go out at its end
         ByteBuf ack = follower.readOutbound();
         int answered = FrameCodec.payload(ack);
         ack.release();

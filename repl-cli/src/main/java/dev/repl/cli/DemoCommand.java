@@ -2,12 +2,15 @@ package dev.repl.cli;
 
 import dev.repl.config.Peer;
 import dev.repl.config.ReplicationConfig;
+import dev.repl.handshake.Identity;
 import dev.repl.leader.HeartbeatCheck;
 import dev.repl.leader.HeartbeatReport;
 import dev.repl.node.HeartbeatObserver;
 import dev.repl.node.NodeServer;
-import dev.repl.transport.FailureReason;
+import dev.repl.transport.LinkSecurity;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -39,7 +42,6 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         ReplicationConfig config = ReplicationConfig.defaults();
-        HeartbeatPrinter printer = new HeartbeatPrinter("leader", spec.commandLine().getOut());
         boolean verbose = ((ReplCommand) spec.root().userObject()).verbose;
         FollowerProcesses children = new FollowerProcesses(verbose);
         // Ctrl-C ends the JVM through its hooks: the followers go with it.
@@ -48,23 +50,25 @@ final class DemoCommand implements Callable<Integer> {
         try (NodeServer leader = new NodeServer("leader", config.leader(), HeartbeatObserver.NONE)) {
             leader.start();
             HeartbeatReport report;
-            try (HeartbeatCheck check = new HeartbeatCheck("leader", config.followers(), timeout, true)) {
+            // The reference scenario's leader: it heartbeats once, so it says hello as a leader with no interval.
+            try (HeartbeatCheck check = new HeartbeatCheck(Identity.leader("leader", 0, 0), config.followers(), timeout, true,
+                    LinkSecurity.PLAINTEXT)) {
                 for (Peer follower : config.followers()) {
                     FollowerProcess child = children.once(follower);
                     // A follower exits 0 only after acking, so only a failure exit says the ack will never come.
                     child.onExit().thenAccept(p -> {
                         if (p.exitValue() != 0) {
-                            check.abandon(follower, FailureReason.PROCESS_EXITED, "exit code " + p.exitValue());
+                            check.abandon(follower, "process exited: exit code " + p.exitValue());
                         }
                     });
                 }
-                report = check.run(printer);
+                report = check.run();
             }
+            List<String> followerLines = new ArrayList<>();
             for (FollowerProcess child : children.started()) {
-                child.awaitOutput(EXIT_GRACE).forEach(printer::line);
+                followerLines.addAll(child.awaitOutput(EXIT_GRACE));
             }
-            printer.failures(report);
-            printer.summary(report);
+            new HeartbeatPrinter("leader", spec.commandLine().getOut()).print(report, followerLines);
             return ExitCodes.of(report);
         } finally {
             children.stopAll();

@@ -3,10 +3,16 @@ package dev.repl.cli;
 import dev.repl.liveness.DetectorConfig;
 import dev.repl.liveness.DetectorPolicy;
 import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.Spec;
 
 /** A leader's heartbeat and failure-detector options, shared by {@code repl node} and {@code repl bench detection}. */
-final class DetectorOptions {
+public final class DetectorOptions {
 
     @Option(names = "--heartbeat-interval", defaultValue = "100ms", converter = DurationConverter.class,
             description = "Leader: time between heartbeats to each follower. Default: ${DEFAULT-VALUE}.")
@@ -32,10 +38,31 @@ final class DetectorOptions {
             description = "Leader, phi detector: silence tolerated before suspicion grows. Default: ${DEFAULT-VALUE}.")
     Duration phiAcceptablePause;
 
-    /** @throws IllegalArgumentException when the combination cannot work */
-    DetectorConfig toConfig() {
-        return new DetectorConfig(heartbeatInterval, policy,
-                failureTimeout != null ? failureTimeout : heartbeatInterval.multipliedBy(5),
-                phiThreshold, phiMinStdDeviation, phiAcceptablePause);
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec spec;
+
+    private static final List<String> PHI_OPTIONS = List.of("--phi-threshold", "--phi-min-std-dev", "--phi-acceptable-pause");
+
+    /**
+     * The validated configuration. An option of the detector not chosen would do nothing, so it
+     * is a usage error, as is a combination that cannot work.
+     */
+    public DetectorConfig toConfig() {
+        ParseResult given = spec.commandLine().getParseResult();
+        List<String> unused = policy == DetectorPolicy.PHI ? List.of("--failure-timeout") : PHI_OPTIONS;
+        for (String option : unused) {
+            if (given.hasMatchedOption(option)) {
+                throw new ParameterException(spec.commandLine(), option + " applies to --failure-detector "
+                        + (policy == DetectorPolicy.PHI ? "timeout" : "phi") + " only, and the detector is "
+                        + policy.name().toLowerCase(Locale.ROOT) + (given.hasMatchedOption("--failure-detector") ? "" : " (the default)"));
+            }
+        }
+        try {
+            return new DetectorConfig(heartbeatInterval, policy,
+                    failureTimeout != null ? failureTimeout : heartbeatInterval.multipliedBy(5),
+                    phiThreshold, phiMinStdDeviation, phiAcceptablePause);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
     }
 }

@@ -1,13 +1,13 @@
 package dev.repl.cli;
 
-import dev.repl.transport.FailureReason;
+import dev.repl.failure.FailureReason;
 import dev.repl.transport.NodeStartException;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
 import picocli.CommandLine.IParameterExceptionHandler;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
-import org.slf4j.LoggerFactory;
 
 /**
  * Turns every failure into one line on stderr and an exit code. The stack trace is logged only

@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  * Its stdout is collected for the parent to print in order; its stderr (logs) passes through.
  * However it ends, {@link #stop} leaves no process behind.
  */
-final class FollowerProcess {
+public final class FollowerProcess {
 
     private static final Duration KILL_WAIT = Duration.ofSeconds(5);
 
@@ -57,7 +57,7 @@ final class FollowerProcess {
      * Any {@code repl} command line in a child process of this launcher, named {@code label}. The
      * command must end when its standard input does, as {@code repl node --until-stdin-closes} does.
      */
-    static FollowerProcess launch(Peer label, List<String> replArgs) {
+    public static FollowerProcess launch(Peer label, List<String> replArgs) {
         List<String> command = new ArrayList<>();
         command.add(javaExecutable());
         // The children are short-lived: start fast, and inherit the parent's Netty settings (leak detection in tests).
@@ -83,7 +83,7 @@ final class FollowerProcess {
     }
 
     /** Waits until the process prints a line starting with {@code prefix}, or exits, or {@code timeout} passes. */
-    boolean awaitLine(String prefix, Duration timeout) throws InterruptedException {
+    public boolean awaitLine(String prefix, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         synchronized (output) {
             while (output.stream().noneMatch(line -> line.startsWith(prefix))) {
@@ -97,11 +97,11 @@ final class FollowerProcess {
         }
     }
 
-    Peer follower() {
+    public Peer follower() {
         return follower;
     }
 
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
@@ -124,12 +124,12 @@ final class FollowerProcess {
     }
 
     /** SIGKILL, and reap. */
-    void kill() throws InterruptedException {
+    public void kill() throws InterruptedException {
         process.destroyForcibly().waitFor(KILL_WAIT.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Kills the process if it still runs and waits, bounded, until it is reaped. */
-    void stop() {
+    public void stop() {
         if (process.isAlive()) {
             process.destroy();
             try {

@@ -9,13 +9,13 @@ import java.util.List;
  * stop that races a start (Ctrl-C while a child is being forked) still sees, and stops, that
  * child; once stopped, nothing more is started.
  */
-final class FollowerProcesses {
+public final class FollowerProcesses {
 
     private final boolean verbose;
     private final List<FollowerProcess> started = new ArrayList<>();
     private boolean stopped;
 
-    FollowerProcesses(boolean verbose) {
+    public FollowerProcesses(boolean verbose) {
         this.verbose = verbose;
     }
 
@@ -25,7 +25,7 @@ final class FollowerProcesses {
     }
 
     /** A follower that runs until stopped, or until this process dies. */
-    synchronized FollowerProcess start(Peer follower) {
+    public synchronized FollowerProcess start(Peer follower) {
         return add(follower);
     }
 
@@ -43,7 +43,7 @@ final class FollowerProcesses {
     }
 
     /** Stops and reaps every child; safe to call more than once and from a shutdown hook. */
-    synchronized void stopAll() {
+    public synchronized void stopAll() {
         stopped = true;
         started.forEach(FollowerProcess::stop);
     }

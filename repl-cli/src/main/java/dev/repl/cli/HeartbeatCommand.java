@@ -3,6 +3,7 @@ package dev.repl.cli;
 import dev.repl.config.NodeAddress;
 import dev.repl.config.Peer;
 import dev.repl.config.ReplicationConfig;
+import dev.repl.handshake.Identity;
 import dev.repl.leader.HeartbeatCheck;
 import dev.repl.leader.HeartbeatReport;
 import java.time.Duration;
@@ -46,17 +47,15 @@ final class HeartbeatCommand implements Callable<Integer> {
         HeartbeatCheck check;
         try {
             peers = followers == null ? ReplicationConfig.defaults().followers() : ReplicationConfig.namedFollowers(followers);
-            check = new HeartbeatCheck(name, peers, timeout, false, link.security(name));
+            check = new HeartbeatCheck(Identity.probe(name), peers, timeout, false, link.security(name));
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-        HeartbeatPrinter printer = new HeartbeatPrinter(name, spec.commandLine().getOut());
         HeartbeatReport report;
         try (check) {
-            report = check.run(printer);
+            report = check.run();
         }
-        printer.failures(report);
-        printer.summary(report);
+        new HeartbeatPrinter(name, spec.commandLine().getOut()).print(report, List.of());
         return ExitCodes.of(report);
     }
 }

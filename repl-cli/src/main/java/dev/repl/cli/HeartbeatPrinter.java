@@ -1,13 +1,16 @@
 package dev.repl.cli;
 
-import dev.repl.config.Peer;
 import dev.repl.leader.FollowerOutcome;
-import dev.repl.leader.HeartbeatCheck;
 import dev.repl.leader.HeartbeatReport;
 import java.io.PrintWriter;
+import java.util.List;
 
-/** The leader's lines of a one-shot check, as {@code repl heartbeat} and {@code repl demo} print them. */
-final class HeartbeatPrinter implements HeartbeatCheck.Progress {
+/**
+ * The leader's lines of a one-shot check, as {@code repl heartbeat} and {@code repl demo} print
+ * them. Every line comes from the finished report, so the summary lines and the per-follower
+ * lines cannot disagree.
+ */
+final class HeartbeatPrinter {
 
     private final String leader;
     private final PrintWriter out;
@@ -17,31 +20,29 @@ final class HeartbeatPrinter implements HeartbeatCheck.Progress {
         this.out = out;
     }
 
-    @Override
-    public void connected(Peer follower) {
-        String where = follower.address().isLoopback() ? "port " + follower.address().port() : follower.address().toString();
-        line(leader + ": connected to " + follower.name() + " on " + where);
-    }
-
-    @Override
-    public void sent(int followers) {
-        line(leader + ": sent heartbeat to " + followers + (followers == 1 ? " follower" : " followers"));
-    }
-
-    /** One line per follower that did not respond, naming why. */
-    void failures(HeartbeatReport report) {
+    /**
+     * Who was connected to, how many heartbeats went out, {@code between} (the demo's follower
+     * lines), who did not respond and why, and the count.
+     */
+    void print(HeartbeatReport report, List<String> between) {
+        for (FollowerOutcome outcome : report.outcomes()) {
+            if (outcome.linked()) {
+                var address = outcome.peer().address();
+                line(leader + ": connected to " + outcome.peer().name() + " on " + (address.isLoopback() ? "port " + address.port() : address));
+            }
+        }
+        int sent = report.sent();
+        line(leader + ": sent heartbeat to " + sent + (sent == 1 ? " follower" : " followers"));
+        between.forEach(this::line);
         for (FollowerOutcome outcome : report.outcomes()) {
             if (!outcome.responded()) {
                 line(leader + ": " + outcome.peer() + " did not respond: " + outcome.failure());
             }
         }
-    }
-
-    void summary(HeartbeatReport report) {
         line("heartbeat: " + report.responded() + "/" + report.total() + " followers responded");
     }
 
-    void line(String text) {
+    private void line(String text) {
         out.println(text);
         out.flush();
     }

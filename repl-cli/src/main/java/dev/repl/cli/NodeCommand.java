@@ -4,6 +4,7 @@ import dev.repl.admin.AdminServer;
 import dev.repl.admin.NodeStatus;
 import dev.repl.config.NodeAddress;
 import dev.repl.config.ReplicationConfig;
+import dev.repl.handshake.Identity;
 import dev.repl.leader.LeaderNode;
 import dev.repl.liveness.StateListener;
 import dev.repl.node.HeartbeatObserver;
@@ -23,6 +24,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.Spec;
 
 /** {@code repl node}: run a leader or a follower until SIGINT or SIGTERM. */
@@ -58,7 +60,8 @@ final class NodeCommand implements Callable<Integer> {
     LinkOptions link;
 
     @Option(names = "--leader-timeout", defaultValue = "1s", converter = DurationConverter.class,
-            description = "Follower only: no heartbeat for this long and the leader is reported lost. Default: ${DEFAULT-VALUE}.")
+            description = "Follower only: no heartbeat for this long and the leader is reported lost; at least twice the"
+                    + " leader's --heartbeat-interval (a follower warns when it is not). Default: ${DEFAULT-VALUE}.")
     Duration leaderTimeout;
 
     @Option(names = "--idle-timeout", defaultValue = "10s", converter = DurationConverter.class,
@@ -88,10 +91,21 @@ final class NodeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** Options that do something only for one role; given for the other, they are a usage error. */
+    private static final List<String> LEADER_ONLY = List.of("--followers", "--heartbeat-interval", "--failure-detector",
+            "--failure-timeout", "--phi-threshold", "--phi-min-std-dev", "--phi-acceptable-pause");
+    private static final List<String> FOLLOWER_ONLY = List.of("--leader-timeout", "--once");
+
     @Override
     public Integer call() throws InterruptedException {
-        String nodeName = name != null ? name : role.name();
+        checkOptionsApply();
+        String nodeName;
         NodeAddress address;
+        try {
+            nodeName = Identity.checkName(name != null ? name : role.name());
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--name: " + e.getMessage());
+        }
         try {
             address = new NodeAddress(host, port);
         } catch (IllegalArgumentException e) {
@@ -100,10 +114,22 @@ final class NodeCommand implements Callable<Integer> {
         return role == Role.leader ? runLeader(nodeName, address) : runFollower(nodeName, address);
     }
 
-    private int runLeader(String nodeName, NodeAddress address) throws InterruptedException {
-        if (once) {
-            throw new ParameterException(spec.commandLine(), "--once applies to followers only");
+    /** An option that would do nothing in the chosen mode is refused rather than ignored. */
+    private void checkOptionsApply() {
+        ParseResult given = spec.commandLine().getParseResult();
+        List<String> wrongRole = role == Role.leader ? FOLLOWER_ONLY : LEADER_ONLY;
+        for (String option : wrongRole) {
+            if (given.hasMatchedOption(option)) {
+                throw new ParameterException(spec.commandLine(), option + " applies to "
+                        + (role == Role.leader ? "followers" : "the leader") + " only, and this node is a " + role);
+            }
         }
+        if (given.hasMatchedOption("--admin-host") && adminPort == null) {
+            throw new ParameterException(spec.commandLine(), "--admin-host applies with --admin-port only");
+        }
+    }
+
+    private int runLeader(String nodeName, NodeAddress address) throws InterruptedException {
         LeaderNode leader;
         LinkSecurity security;
         try {
@@ -127,9 +153,6 @@ final class NodeCommand implements Callable<Integer> {
     }
 
     private int runFollower(String nodeName, NodeAddress address) throws InterruptedException {
-        if (followers != null) {
-            throw new ParameterException(spec.commandLine(), "--followers applies to the leader only");
-        }
         CompletableFuture<Void> answered = new CompletableFuture<>();
         HeartbeatObserver observer = once ? (channel, sequence) -> answered.complete(null) : HeartbeatObserver.NONE;
         LinkSecurity security = link.security(nodeName);
@@ -198,7 +221,7 @@ final class NodeCommand implements Callable<Integer> {
         }
         try {
             return new AdminServer(nodeName, new NodeAddress(adminHost != null ? adminHost : host, adminPort),
-                    security.serverContext(), status);
+                    security.serverContext(), nodeOptions(), status);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--admin-port: " + e.getMessage());
         }

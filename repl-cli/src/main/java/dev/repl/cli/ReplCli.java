@@ -1,5 +1,6 @@
 package dev.repl.cli;
 
+import dev.repl.cli.bench.BenchCommand;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -29,9 +29,8 @@ final class SelfTestCommand implements Callable<Integer> {
         try (NodeServer follower = new NodeServer("selftest-follower", NodeAddress.loopback(0))) {
             Peer peer = new Peer("follower-1", NodeAddress.loopback(follower.start().getPort()));
             try (HeartbeatCheck check = new HeartbeatCheck("selftest", List.of(peer), Duration.ofSeconds(30), false)) {
-                HeartbeatPrinter printer = new HeartbeatPrinter("selftest", spec.commandLine().getOut());
-                report = check.run(printer);
-                printer.summary(report);
+                report = check.run();
+                new HeartbeatPrinter("selftest", spec.commandLine().getOut()).print(report, List.of());
             }
         }
         return ExitCodes.of(report);

@@ -2,7 +2,7 @@ package dev.repl.cli;
 
 import dev.repl.config.NodeAddress;
 import dev.repl.config.TlsConfig;
-import dev.repl.transport.FailureReason;
+import dev.repl.failure.FailureReason;
 import dev.repl.transport.NodeStartException;
 import dev.repl.transport.TlsContexts;
 import java.io.IOException;
@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code repl status}: a node's view of the cluster, from its admin endpoint. */
@@ -63,6 +64,9 @@ final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
+        if (!watch && spec.commandLine().getParseResult().hasMatchedOption("--interval")) {
+            throw new ParameterException(spec.commandLine(), "--interval applies with --watch only");
+        }
         tlsConfig = tls.config();
         HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(timeout);
         if (tlsConfig != null) {

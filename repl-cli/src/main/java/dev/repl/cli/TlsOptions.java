@@ -12,7 +12,7 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** Mutual TLS, shared by every command that talks to a node. Off unless all three files are given. */
-final class TlsOptions {
+public final class TlsOptions {
 
     @Option(names = "--tls-cert", paramLabel = "PEM", description = "This end's certificate chain. Turns on mutual TLS, with --tls-key and --tls-ca.")
     Path certificate;
@@ -31,7 +31,7 @@ final class TlsOptions {
     CommandSpec spec;
 
     /** @return the configuration, or null when TLS is off */
-    TlsConfig config() {
+    public TlsConfig config() {
         List<String> missing = new ArrayList<>();
         if (certificate == null) {
             missing.add("--tls-cert");
@@ -43,6 +43,9 @@ final class TlsOptions {
             missing.add("--tls-ca");
         }
         if (missing.size() == 3) {
+            if (spec.commandLine().getParseResult().hasMatchedOption("--tls-provider")) {
+                throw new ParameterException(spec.commandLine(), "--tls-provider applies with --tls-cert, --tls-key and --tls-ca only");
+            }
             return null;
         }
         if (!missing.isEmpty()) {

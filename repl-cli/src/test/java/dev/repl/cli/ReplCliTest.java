@@ -137,14 +137,45 @@ class ReplCliTest {
         assertTrue(err.toString().contains("port 99999 of 127.0.0.1 is outside 0-65535"), err.toString());
     }
 
+    /** One line on stderr, exit 64, for an option that would do nothing where it was given. */
+    private void assertUsageError(String expected, String... args) {
+        err.getBuffer().setLength(0);
+        assertEquals(ExitCodes.USAGE, run(args), String.join(" ", args));
+        assertEquals(1, errLines().size(), err.toString());
+        assertTrue(err.toString().startsWith("repl: " + expected), err.toString());
+    }
+
     @Test
     void nodeOptionsThatDoNotFitTheRoleAreUsageErrors() {
-        assertEquals(ExitCodes.USAGE, run("node", "--role", "leader", "--port", "0", "--once"));
-        assertTrue(err.toString().contains("--once applies to followers only"), err.toString());
-        assertEquals(ExitCodes.USAGE, run("node", "--role", "follower", "--port", "0", "--followers", "127.0.0.1:1"));
-        assertTrue(err.toString().contains("--followers applies to the leader only"), err.toString());
+        assertUsageError("--once applies to followers only, and this node is a leader", "node", "--role", "leader", "--port", "0", "--once");
+        assertUsageError("--leader-timeout applies to followers only", "node", "--role", "leader", "--port", "0", "--leader-timeout", "2s");
+        assertUsageError("--followers applies to the leader only, and this node is a follower",
+                "node", "--role", "follower", "--port", "0", "--followers", "127.0.0.1:1");
+        for (String leaderOnly : new String[] {"--heartbeat-interval=50ms", "--failure-detector=timeout", "--failure-timeout=1s",
+                "--phi-threshold=9", "--phi-min-std-dev=20ms", "--phi-acceptable-pause=1s"}) {
+            String option = leaderOnly.substring(0, leaderOnly.indexOf('='));
+            assertUsageError(option + " applies to the leader only", "node", "--role", "follower", "--port", "0", leaderOnly);
+        }
+        assertUsageError("--admin-host applies with --admin-port only", "node", "--role", "follower", "--port", "0", "--admin-host", "0.0.0.0");
         assertEquals(ExitCodes.USAGE, run("node", "--role", "boss", "--port", "1"));
         assertEquals(ExitCodes.USAGE, run("node", "--port", "1"));
+    }
+
+    @Test
+    void detectorOptionsOfTheDetectorNotChosenAreUsageErrors() {
+        assertUsageError("--failure-timeout applies to --failure-detector timeout only, and the detector is phi (the default)",
+                "node", "--role", "leader", "--port", "0", "--failure-timeout", "1s");
+        assertUsageError("--phi-threshold applies to --failure-detector phi only, and the detector is timeout",
+                "node", "--role", "leader", "--port", "0", "--failure-detector", "timeout", "--phi-threshold", "5");
+        assertUsageError("failure timeout 100ms must be at least twice the heartbeat interval 100ms",
+                "node", "--role", "leader", "--port", "0", "--failure-detector", "timeout", "--failure-timeout", "100ms");
+    }
+
+    @Test
+    void otherOptionsThatWouldDoNothingAreUsageErrors() {
+        assertUsageError("--tls-provider applies with --tls-cert, --tls-key and --tls-ca only", "heartbeat", "--tls-provider", "jdk");
+        assertUsageError("--interval applies with --watch only", "status", "--interval", "2s");
+        assertUsageError("--name: name must not contain control characters", "node", "--role", "follower", "--port", "0", "--name", "a\tb");
     }
 
     @Test

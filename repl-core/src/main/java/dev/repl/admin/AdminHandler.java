@@ -2,7 +2,6 @@ package dev.repl.admin;
 
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -22,10 +21,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Serves {@code GET /status} (JSON, or a text table with {@code ?format=text}), {@code GET /metrics}
- * (Prometheus text format) and {@code GET /health}. Each response closes its connection: the
- * endpoint is for people and scrapers, not a hot path.
+ * (Prometheus text format), {@code GET /health} (200 while the node does its job, 503 saying why
+ * not) and {@code GET /livez} (200 while it serves at all). One request per connection: the
+ * connection is not read again once a request has come, and is closed after the answer, so a
+ * client that pipelines requests and never reads cannot make answers pile up. One per channel.
  */
-@Sharable
 final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     private static final Logger log = LoggerFactory.getLogger(AdminHandler.class);
@@ -34,6 +34,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     private final Supplier<NodeStatus> status;
     private final NodeMetrics metrics;
+    private boolean answered;
 
     AdminHandler(Supplier<NodeStatus> status, NodeMetrics metrics) {
         this.status = status;
@@ -42,6 +43,11 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+        if (answered) {
+            return; // pipelined behind the one this connection is for
+        }
+        answered = true;
+        ctx.channel().config().setAutoRead(false);
         if (!request.decoderResult().isSuccess()) {
             respond(ctx, HttpResponseStatus.BAD_REQUEST, TEXT, "bad request\n");
             return;
@@ -52,7 +58,15 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         QueryStringDecoder uri = new QueryStringDecoder(request.uri());
         switch (uri.path()) {
-            case "/health" -> respond(ctx, HttpResponseStatus.OK, TEXT, "ok\n");
+            case "/livez" -> respond(ctx, HttpResponseStatus.OK, TEXT, "ok\n");
+            case "/health" -> {
+                String problem = status.get().problem();
+                if (problem == null) {
+                    respond(ctx, HttpResponseStatus.OK, TEXT, "ok\n");
+                } else {
+                    respond(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, TEXT, "not healthy: " + problem + "\n");
+                }
+            }
             case "/status" -> {
                 List<String> format = uri.parameters().get("format");
                 boolean text = format != null && format.contains("text");
@@ -60,7 +74,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 respond(ctx, HttpResponseStatus.OK, text ? TEXT : JSON, text ? StatusTable.render(now) : StatusJson.render(now));
             }
             case "/metrics" -> respond(ctx, HttpResponseStatus.OK, metrics.contentType(), metrics.scrape());
-            default -> respond(ctx, HttpResponseStatus.NOT_FOUND, TEXT, "not found; try /status, /metrics or /health\n");
+            default -> respond(ctx, HttpResponseStatus.NOT_FOUND, TEXT, "not found; try /status, /metrics, /health or /livez\n");
         }
     }
 

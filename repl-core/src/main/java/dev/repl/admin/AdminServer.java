@@ -1,7 +1,10 @@
 package dev.repl.admin;
 
+import dev.repl.config.Addresses;
 import dev.repl.config.NodeAddress;
-import dev.repl.transport.Addresses;
+import dev.repl.node.NodeOptions;
+import dev.repl.transport.ConnectionErrorHandler;
+import dev.repl.transport.ConnectionLimiter;
 import dev.repl.transport.Listener;
 import dev.repl.transport.Transport;
 import io.netty.channel.ChannelInitializer;
@@ -9,15 +12,19 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SslContext;
+import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A node's HTTP admin endpoint: status, metrics and health. It has its own event-loop thread,
- * so a slow scrape never delays a heartbeat. Start and close are idempotent.
+ * so a slow scrape never delays a heartbeat, and the peer port's limits: a connection that
+ * brings no whole request within the idle timeout is closed, and beyond the connection cap new
+ * ones are closed on arrival. Start and close are idempotent.
  */
 public final class AdminServer implements AutoCloseable {
 
@@ -27,20 +34,25 @@ public final class AdminServer implements AutoCloseable {
     private final String nodeName;
     private final NodeAddress address;
     private final SslContext tls;
+    private final NodeOptions limits;
     private final Supplier<NodeStatus> status;
     private Listener listener;
     private boolean closed;
 
-    /** @param tls serve HTTPS with this server context (which may demand client certificates), or null for HTTP */
-    public AdminServer(String nodeName, NodeAddress address, SslContext tls, Supplier<NodeStatus> status) {
+    /**
+     * @param tls    serve HTTPS with this server context (which may demand client certificates), or null for HTTP
+     * @param limits the idle timeout and connection cap, as on the node's peer port
+     */
+    public AdminServer(String nodeName, NodeAddress address, SslContext tls, NodeOptions limits, Supplier<NodeStatus> status) {
         this.nodeName = Objects.requireNonNull(nodeName, "nodeName");
         this.address = Objects.requireNonNull(address, "address");
         this.tls = tls;
+        this.limits = Objects.requireNonNull(limits, "limits");
         this.status = Objects.requireNonNull(status, "status");
     }
 
     public AdminServer(String nodeName, NodeAddress address, Supplier<NodeStatus> status) {
-        this(nodeName, address, null, status);
+        this(nodeName, address, null, NodeOptions.defaults(), status);
     }
 
     /** @return the bound address, with the real port when 0 was asked for */
@@ -49,17 +61,25 @@ public final class AdminServer implements AutoCloseable {
             throw new IllegalStateException(nodeName + " admin endpoint is closed");
         }
         if (listener == null) {
-            AdminHandler handler = new AdminHandler(status, new NodeMetrics(status));
+            NodeMetrics metrics = new NodeMetrics(status);
+            ConnectionLimiter limiter = new ConnectionLimiter(nodeName + " admin", limits.maxConnections());
+            ConnectionErrorHandler errors = new ConnectionErrorHandler(nodeName + " admin", "request");
+            long idleNanos = limits.idleTimeout().toNanos();
             listener = Listener.bind(nodeName, "serve admin", address, nodeName + "-admin", new ChannelInitializer<SocketChannel>() {
                 @Override
                 protected void initChannel(SocketChannel ch) {
+                    if (!limiter.admit(ch)) {
+                        return;
+                    }
                     if (tls != null) {
                         ch.pipeline().addLast("tls", tls.newHandler(ch.alloc()));
                     }
                     ch.pipeline()
                             .addLast("httpCodec", new HttpServerCodec())
+                            .addLast("idleTimeout", new IdleStateHandler(idleNanos, 0, 0, TimeUnit.NANOSECONDS))
                             .addLast("httpAggregator", new HttpObjectAggregator(MAX_REQUEST_BYTES))
-                            .addLast("adminHandler", handler);
+                            .addLast("adminHandler", new AdminHandler(status, metrics))
+                            .addLast("connectionErrors", errors);
                 }
             });
             log.info("{}: admin endpoint on {}://{}/status ({})", nodeName, tls == null ? "http" : "https",

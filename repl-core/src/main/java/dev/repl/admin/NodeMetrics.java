@@ -3,11 +3,15 @@ package dev.repl.admin;
 import dev.repl.liveness.FollowerState;
 import dev.repl.liveness.FollowerStatus;
 import dev.repl.node.LeaderTracker;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufAllocatorMetricProvider;
+import io.prometheus.metrics.config.EscapingScheme;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.SummaryWithCallback;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
-import io.prometheus.metrics.config.EscapingScheme;
+import io.prometheus.metrics.instrumentation.jvm.JvmBufferPoolMetrics;
+import io.prometheus.metrics.instrumentation.jvm.JvmMemoryMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Quantile;
 import io.prometheus.metrics.model.snapshots.Quantiles;
@@ -89,10 +93,34 @@ public final class NodeMetrics {
                 .help("On a follower: time since the last heartbeat; absent before the first")
                 .callback(cb -> {
                     NodeStatus s = status.get();
-                    if (!s.isLeader() && s.leader().lastHeartbeatAgeMs() >= 0) {
-                        cb.call(s.leader().lastHeartbeatAgeMs() / MILLIS_PER_SECOND);
+                    if (!s.isLeader() && s.leader().leader() != null) {
+                        cb.call(s.leader().leader().lastHeartbeatAgeMs() / MILLIS_PER_SECOND);
                     }
                 }).register(registry);
+        GaugeWithCallback.builder().name("repl_leaders_heard")
+                .help("On a follower: leaders heartbeating it within the leader timeout; 2 means two nodes act as its leader")
+                .callback(cb -> {
+                    NodeStatus s = status.get();
+                    if (!s.isLeader()) {
+                        LeaderTracker.Status leader = s.leader();
+                        cb.call(leader.state() != LeaderTracker.State.UP ? 0 : leader.otherLeader() == null ? 1 : 2);
+                    }
+                }).register(registry);
+        GaugeWithCallback.builder().name("repl_node_healthy")
+                .help("1 while the node does its job (GET /health answers 200), 0 otherwise")
+                .callback(cb -> cb.call(status.get().problem() == null ? 1 : 0))
+                .register(registry);
+        GaugeWithCallback.builder().name("repl_netty_buffer_memory_bytes")
+                .help("Memory held by Netty's buffer allocator, for connections' reads and writes")
+                .labelNames("kind")
+                .callback(cb -> {
+                    if (ByteBufAllocator.DEFAULT instanceof ByteBufAllocatorMetricProvider provider) {
+                        cb.call(provider.metric().usedDirectMemory(), "direct");
+                        cb.call(provider.metric().usedHeapMemory(), "heap");
+                    }
+                }).register(registry);
+        JvmMemoryMetrics.builder().register(registry);
+        JvmBufferPoolMetrics.builder().register(registry);
     }
 
     public String contentType() {

@@ -1,62 +1,57 @@
 package dev.repl.admin;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.repl.liveness.FollowerStatus;
+import dev.repl.node.LeaderTracker;
+import java.util.List;
 
-/** Renders {@link NodeStatus} as the JSON of {@code GET /status}. Written by hand: the shape is small and fixed. */
+/** Renders {@link NodeStatus} as the JSON of {@code GET /status}. Unknown figures are null, never -1. */
 public final class StatusJson {
 
     private StatusJson() {
     }
 
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Document(String name, String role, boolean healthy, String problem, List<Follower> followers, Leader leader) {
+    }
+
+    record Follower(String name, String address, String state, Long lastAckAgeMs, Rtt rttUs, long missed, long reconnects,
+                    long connectAttempts, String lastEvent) {
+    }
+
+    record Rtt(Long p50, Long p99) {
+    }
+
+    record Leader(String state, String name, String address, Long term, Long lastHeartbeatAgeMs, String lastEvent,
+                  Other otherLeader, String warning) {
+    }
+
+    record Other(String name, String address, long term, long lastHeartbeatAgeMs) {
+    }
+
     public static String render(NodeStatus status) {
-        StringBuilder json = new StringBuilder(256 + 256 * status.followers().size());
-        json.append("{\"name\": ").append(quote(status.name())).append(", \"role\": ").append(quote(status.role()));
+        String problem = status.problem();
         if (status.isLeader()) {
-            json.append(", \"followers\": [");
-            String separator = "";
-            for (FollowerStatus f : status.followers()) {
-                json.append(separator).append("\n  {\"name\": ").append(quote(f.name()))
-                        .append(", \"address\": ").append(quote(f.address()))
-                        .append(", \"state\": ").append(quote(f.state().name()))
-                        .append(", \"lastAckAgeMs\": ").append(orNull(f.lastAckAgeMs()))
-                        .append(", \"rttUs\": {\"p50\": ").append(orNull(f.rttP50Us())).append(", \"p99\": ").append(orNull(f.rttP99Us())).append('}')
-                        .append(", \"missed\": ").append(f.missed())
-                        .append(", \"reconnects\": ").append(f.reconnects())
-                        .append(", \"connectAttempts\": ").append(f.connectAttempts())
-                        .append(", \"lastEvent\": ").append(quote(f.lastEvent())).append('}');
-                separator = ",";
-            }
-            json.append("]}\n");
-        } else {
-            json.append(", \"leader\": {\"state\": ").append(quote(status.leader().state().name()))
-                    .append(", \"address\": ").append(quote(status.leader().address()))
-                    .append(", \"lastHeartbeatAgeMs\": ").append(orNull(status.leader().lastHeartbeatAgeMs()))
-                    .append(", \"lastEvent\": ").append(quote(status.leader().lastEvent())).append("}}\n");
+            List<Follower> followers = status.followers().stream().map(StatusJson::follower).toList();
+            return Json.line(new Document(status.name(), status.role(), problem == null, problem, followers, null));
         }
-        return json.toString();
+        return Json.line(new Document(status.name(), status.role(), problem == null, problem, null, leader(status.leader())));
     }
 
-    private static String orNull(long value) {
-        return value < 0 ? "null" : Long.toString(value);
+    private static Follower follower(FollowerStatus f) {
+        return new Follower(f.name(), f.address(), f.state().name(), known(f.lastAckAgeMs()), new Rtt(known(f.rttP50Us()), known(f.rttP99Us())),
+                f.missed(), f.reconnects(), f.connectAttempts(), f.lastEvent());
     }
 
-    static String quote(String s) {
-        StringBuilder out = new StringBuilder(s.length() + 2).append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                case '\n' -> out.append("\\n");
-                default -> {
-                    if (c < 0x20) {
-                        out.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        out.append(c);
-                    }
-                }
-            }
-        }
-        return out.append('"').toString();
+    private static Leader leader(LeaderTracker.Status s) {
+        LeaderTracker.Seen l = s.leader();
+        LeaderTracker.Seen o = s.otherLeader();
+        return new Leader(s.state().name(), l == null ? null : l.name(), l == null ? null : l.address(), l == null ? null : l.term(),
+                l == null ? null : l.lastHeartbeatAgeMs(), s.lastEvent(),
+                o == null ? null : new Other(o.name(), o.address(), o.term(), o.lastHeartbeatAgeMs()), s.warning());
+    }
+
+    private static Long known(long value) {
+        return value < 0 ? null : value;
     }
 }

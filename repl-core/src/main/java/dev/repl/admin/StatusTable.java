@@ -1,6 +1,7 @@
 package dev.repl.admin;
 
 import dev.repl.liveness.FollowerStatus;
+import dev.repl.node.LeaderTracker;
 
 /** Renders {@link NodeStatus} as the plain-text table {@code repl status} prints. */
 public final class StatusTable {
@@ -13,11 +14,19 @@ public final class StatusTable {
     public static String render(NodeStatus status) {
         StringBuilder out = new StringBuilder();
         out.append(status.name()).append(" (").append(status.role()).append(")\n");
+        String problem = status.problem();
         if (!status.isLeader()) {
-            var leader = status.leader();
+            LeaderTracker.Status leader = status.leader();
+            LeaderTracker.Seen seen = leader.leader();
             out.append(String.format("leader %s %s, last heartbeat %s ago%n", leader.state(),
-                    leader.address().isEmpty() ? "(none yet)" : leader.address(), age(leader.lastHeartbeatAgeMs())));
+                    seen == null ? "(none yet)" : seen, age(seen == null ? -1 : seen.lastHeartbeatAgeMs())));
+            if (leader.warning() != null) {
+                out.append("WARNING ").append(leader.warning()).append('\n');
+            }
             return out.toString();
+        }
+        if (problem != null) {
+            out.append("NOT HEALTHY ").append(problem).append('\n');
         }
         out.append(String.format(ROW, "FOLLOWER", "ADDRESS", "STATE", "LAST ACK", "RTT P50", "RTT P99", "MISSED", "RECONNECTS"));
         for (FollowerStatus f : status.followers()) {

@@ -1,5 +1,7 @@
 package dev.repl.config;
 
+import io.netty.util.NetUtil;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Objects;
 
@@ -52,9 +54,13 @@ public record NodeAddress(String host, int port) {
         }
     }
 
-    /** An unresolved socket address, so name resolution happens on the connecting event loop. */
+    /**
+     * The address to connect to: resolved at once for an IP literal, which needs no lookup;
+     * unresolved for a host name, which the bootstrap's resolver looks up off the event loop.
+     */
     public InetSocketAddress toSocketAddress() {
-        return InetSocketAddress.createUnresolved(host, port);
+        InetAddress literal = NetUtil.createInetAddressFromIpAddressString(host);
+        return literal != null ? new InetSocketAddress(literal, port) : InetSocketAddress.createUnresolved(host, port);
     }
 
     public boolean isLoopback() {

@@ -1,10 +1,11 @@
 package dev.repl.handshake;
 
+import dev.repl.failure.FailureReason;
+import dev.repl.failure.HandshakeFailedException;
 import dev.repl.protocol.FrameCodec;
 import dev.repl.protocol.FrameType;
 import dev.repl.protocol.ProtocolException;
 import dev.repl.protocol.RejectReason;
-import dev.repl.transport.FailureReason;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -17,12 +18,14 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 
 /**
  * The connecting side's half of the hello exchange: once the connection (and TLS, when on) is
- * up, sends the hello and waits for its ack. When the peer accepts, this handler hands its place
+ * up, sends the hello and this end's {@link Identity}, and waits for the hello's ack. When the peer accepts, this handler hands its place
  * in the pipeline to the handler that does the link's work, so that handler sees only a linked
  * peer, and {@link #ready} completes; otherwise {@link #ready} fails with why. One per channel.
  */
@@ -31,15 +34,20 @@ public final class ConnectingHandshake extends ChannelInboundHandlerAdapter {
     private static final AttributeKey<ConnectingHandshake> HANDSHAKE = AttributeKey.valueOf(ConnectingHandshake.class, "handshake");
 
     private final int hello;
+    private final Identity self;
     private final String nextName;
     private final ChannelHandler next;
     private ChannelHandlerContext ctx;
     private Promise<Channel> ready;
     private boolean begun;
 
-    /** @param next takes this handler's place, under {@code nextName}, once the peer accepts */
-    public ConnectingHandshake(ClusterId clusterId, String nextName, ChannelHandler next) {
+    /**
+     * @param self who this end says it is
+     * @param next takes this handler's place, under {@code nextName}, once the peer accepts
+     */
+    public ConnectingHandshake(ClusterId clusterId, Identity self, String nextName, ChannelHandler next) {
         this.hello = FrameCodec.helloPayload(Handshake.PROTOCOL_VERSION, clusterId.tag());
+        this.self = self;
         this.nextName = nextName;
         this.next = next;
     }
@@ -47,7 +55,8 @@ public final class ConnectingHandshake extends ChannelInboundHandlerAdapter {
     /**
      * Call on the channel's event loop as soon as it connects.
      *
-     * @param timeoutNanos how long the peer has to accept the hello, TLS handshake included
+     * @param timeoutNanos how long the peer has to accept the hello, TLS handshake included, or
+     *                     {@code Long.MAX_VALUE} when the caller keeps time itself
      * @return completes with the channel when the peer accepted the hello, or null when the
      *         channel's pipeline has no handshake
      */
@@ -55,6 +64,9 @@ public final class ConnectingHandshake extends ChannelInboundHandlerAdapter {
         ConnectingHandshake handshake = channel.attr(HANDSHAKE).get();
         if (handshake == null) {
             return null;
+        }
+        if (timeoutNanos == Long.MAX_VALUE) {
+            return handshake.ready;
         }
         ScheduledFuture<?> timer = channel.eventLoop().schedule(() -> handshake.fail(new HandshakeFailedException(FailureReason.TIMED_OUT,
                 "no answer to the hello within " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms")), timeoutNanos, TimeUnit.NANOSECONDS);
@@ -90,17 +102,24 @@ public final class ConnectingHandshake extends ChannelInboundHandlerAdapter {
             tls.handshakeFuture().addListener(f -> {
                 if (f.isSuccess()) {
                     sendHello(ctx);
-                } else if (f.cause() instanceof SSLException) {
-                    fail(f.cause());
                 } else {
-                    fail(new HandshakeFailedException(FailureReason.TLS_FAILED, "connection closed during the TLS handshake (is TLS off at the peer?)"));
+                    fail(f.cause());
                 }
             });
         }
     }
 
+    /** The hello, the identity, the term and the name, in one write. */
     private void sendHello(ChannelHandlerContext ctx) {
-        ctx.writeAndFlush(FrameCodec.encode(ctx.alloc(), FrameType.HELLO, hello)).addListener((ChannelFutureListener) f -> {
+        int[] name = FrameCodec.namePayloads(self.name().getBytes(StandardCharsets.UTF_8));
+        ByteBuf frames = ctx.alloc().ioBuffer(FrameCodec.FRAME_LENGTH * (3 + name.length));
+        FrameCodec.write(frames, FrameType.HELLO, hello);
+        FrameCodec.write(frames, FrameType.IDENTITY, FrameCodec.identityPayload(self.role(), self.heartbeatIntervalMs()));
+        FrameCodec.write(frames, FrameType.TERM, (int) self.term());
+        for (int chunk : name) {
+            FrameCodec.write(frames, FrameType.NAME, chunk);
+        }
+        ctx.writeAndFlush(frames).addListener((ChannelFutureListener) f -> {
             if (!f.isSuccess()) {
                 fail(f.cause());
             }
@@ -158,8 +177,22 @@ public final class ConnectingHandshake extends ChannelInboundHandlerAdapter {
     }
 
     private void fail(Throwable cause) {
-        if (ready.tryFailure(cause)) {
+        if (ready.tryFailure(duringTls(cause))) {
             ctx.close();
         }
+    }
+
+    /**
+     * A connection that resets or closes while TLS is still being negotiated most likely reached
+     * a peer without TLS, which refused the handshake's first bytes: said so, whichever of the
+     * reset and the handshake's own failure is noticed first.
+     */
+    private Throwable duringTls(Throwable cause) {
+        SslHandler tls = ctx.pipeline().get(SslHandler.class);
+        if (tls == null || tls.handshakeFuture().isSuccess() || cause instanceof SSLException || cause instanceof HandshakeFailedException
+                || !(cause instanceof IOException)) {
+            return cause;
+        }
+        return new HandshakeFailedException(FailureReason.TLS_FAILED, "connection closed during the TLS handshake (is TLS off at the peer?)");
     }
 }

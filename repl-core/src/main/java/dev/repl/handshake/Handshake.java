@@ -5,8 +5,8 @@ import dev.repl.protocol.RejectReason;
 /** What both ends of the hello exchange agree on. */
 public final class Handshake {
 
-    /** The protocol version a hello carries; a node refuses any other. */
-    public static final int PROTOCOL_VERSION = 1;
+    /** The protocol version a hello carries; a node refuses any other. Version 2 added the identity after the hello. */
+    public static final int PROTOCOL_VERSION = 2;
 
     private Handshake() {
     }

@@ -1,9 +1,9 @@
 package dev.repl.handshake;
 
+import dev.repl.config.Addresses;
 import dev.repl.protocol.FrameCodec;
 import dev.repl.protocol.FrameType;
 import dev.repl.protocol.RejectReason;
-import dev.repl.transport.Addresses;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;

@@ -1,12 +1,14 @@
 package dev.repl.leader;
 
 import dev.repl.config.Peer;
+import dev.repl.failure.FailureReason;
+import dev.repl.failure.RepeatedFailure;
+import dev.repl.handshake.Identity;
 import dev.repl.liveness.FollowerHealth;
 import dev.repl.liveness.FollowerStatus;
 import dev.repl.transport.Backoff;
 import dev.repl.transport.ConnectionErrorHandler;
 import dev.repl.transport.Connector;
-import dev.repl.transport.FailureReason;
 import dev.repl.transport.LinkSecurity;
 import dev.repl.transport.Pipelines;
 import io.netty.bootstrap.Bootstrap;
@@ -36,6 +38,8 @@ final class FollowerLink implements HeartbeatHandler.Listener {
     private final long intervalNanos;
     private final Backoff backoff;
     private final FollowerHealth health;
+    /** {@link #tick}, surviving its own failures: a tick that threw would otherwise never run again. */
+    private final Runnable tick;
 
     private Future<Channel> connecting;
     private Channel channel;
@@ -46,19 +50,22 @@ final class FollowerLink implements HeartbeatHandler.Listener {
     private int failedAttempts;
     private boolean stopped;
 
-    FollowerLink(String leaderName, Peer follower, EventLoop loop, Bootstrap bootstrap, LinkSecurity security, long intervalNanos,
+    /** @param self the leader's identity, said in every hello */
+    FollowerLink(Identity self, Peer follower, EventLoop loop, Bootstrap bootstrap, LinkSecurity security, long intervalNanos,
                  Backoff backoff, FollowerHealth health) {
+        String leaderName = self.name();
         this.leaderName = leaderName;
         this.follower = follower;
         this.loop = loop;
         this.intervalNanos = intervalNanos;
         this.backoff = backoff;
         this.health = health;
+        this.tick = RepeatedFailure.guard(log, leaderName + ": heartbeat tick for " + follower.name(), this::tick);
         ConnectionErrorHandler errors = new ConnectionErrorHandler(leaderName);
         this.bootstrap = bootstrap.clone().handler(new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel ch) {
-                Pipelines.connectingSide(ch.pipeline(), security, new HeartbeatHandler(FollowerLink.this), errors);
+                Pipelines.connectingSide(ch.pipeline(), security, self, new HeartbeatHandler(FollowerLink.this), errors);
             }
         });
     }
@@ -92,7 +99,8 @@ final class FollowerLink implements HeartbeatHandler.Listener {
         if (stopped) {
             return;
         }
-        connecting = Connector.connect(bootstrap, loop, follower, backoff, delayNanos, Connector.NO_DEADLINE, this::attemptFailed);
+        connecting = Connector.connect(bootstrap, loop, follower, backoff, delayNanos, Connector.NO_DEADLINE, Connector.MAX_ATTEMPT_NANOS,
+                this::attemptFailed);
         connecting.addListener(f -> {
             if (f.isSuccess()) {
                 connected(connecting.getNow());
@@ -114,7 +122,7 @@ final class FollowerLink implements HeartbeatHandler.Listener {
         judgeNotBeforeNanos = lastTickNanos;
         health.connected(lastTickNanos);
         log.info("{}: connected to {}", leaderName, follower);
-        ticks = loop.scheduleAtFixedRate(this::tick, 0, intervalNanos, TimeUnit.NANOSECONDS);
+        ticks = loop.scheduleAtFixedRate(tick, 0, intervalNanos, TimeUnit.NANOSECONDS);
     }
 
     /**

@@ -2,26 +2,30 @@ package dev.repl.leader;
 
 import dev.repl.config.Peer;
 import dev.repl.config.ReplicationConfig;
+import dev.repl.failure.FailureReason;
+import dev.repl.handshake.Identity;
+import dev.repl.leader.FollowerOutcome.Stage;
 import dev.repl.protocol.FrameCodec;
 import dev.repl.transport.Backoff;
 import dev.repl.transport.ConnectionErrorHandler;
 import dev.repl.transport.Connector;
-import dev.repl.transport.FailureReason;
 import dev.repl.transport.LinkSecurity;
+import dev.repl.transport.NameResolution;
 import dev.repl.transport.Pipelines;
 import dev.repl.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.ChannelPromise;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.util.concurrent.Future;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -30,28 +34,25 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one-shot check: connect to every follower, send each one heartbeat, and wait for the acks
- * until a single deadline. Every follower ends with an outcome; nothing waits past the deadline.
- * {@link #run} blocks its caller (never an event loop) and may be called once.
+ * The one-shot check: probe every follower at once — connect, say hello as a probe, send one
+ * heartbeat, wait for its ack — each against the same deadline and each judged alone, so a silent
+ * follower costs the others nothing. Every follower ends with an outcome that says how far it
+ * got; nothing waits past the deadline. {@link #run} blocks its caller (never an event loop) and
+ * may be called once.
  */
 public final class HeartbeatCheck implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(HeartbeatCheck.class);
 
-    /** Told on the caller's thread, in follower order, as the check progresses. */
-    public interface Progress {
-        Progress NONE = new Progress() { };
+    /** How long the caller waits past the deadline for the event loop's own verdicts before giving them itself. */
+    private static final long VERDICT_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
-        default void connected(Peer follower) { }
-
-        default void sent(int followers) { }
-    }
-
-    private final String leaderName;
+    private final Identity self;
     private final Duration timeout;
     private final boolean waitForListeners;
     private final LinkSecurity security;
     private final List<Probe> probes = new ArrayList<>();
+    private final NameResolution names;
     private EventLoopGroup group;
     private boolean ran;
 
@@ -59,71 +60,50 @@ public final class HeartbeatCheck implements AutoCloseable {
      * @param waitForListeners retry refused connections until the deadline, for followers that are
      *                         still starting; otherwise a refused connection is a final answer
      */
-    public HeartbeatCheck(String leaderName, List<Peer> followers, Duration timeout, boolean waitForListeners) {
-        this(leaderName, followers, timeout, waitForListeners, LinkSecurity.PLAINTEXT);
+    public HeartbeatCheck(String name, List<Peer> followers, Duration timeout, boolean waitForListeners) {
+        this(Identity.probe(name), followers, timeout, waitForListeners, LinkSecurity.PLAINTEXT);
     }
 
-    /** @param security the cluster to say hello as, and TLS when on */
-    public HeartbeatCheck(String leaderName, List<Peer> followers, Duration timeout, boolean waitForListeners, LinkSecurity security) {
+    /**
+     * @param self     who this check says it is in its hellos: usually a probe, which a follower
+     *                 answers and never takes for its leader
+     * @param security the cluster to say hello as, and TLS when on
+     */
+    public HeartbeatCheck(Identity self, List<Peer> followers, Duration timeout, boolean waitForListeners, LinkSecurity security) {
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("timeout must be positive, was " + timeout);
         }
-        this.leaderName = leaderName;
+        this.self = Objects.requireNonNull(self, "self");
         this.timeout = timeout;
         this.waitForListeners = waitForListeners;
         this.security = security;
+        this.names = new NameResolution(self.name(), NameResolution.SYSTEM);
         for (Peer follower : ReplicationConfig.checkFollowers(followers, null)) {
             probes.add(new Probe(follower));
         }
     }
 
-    public HeartbeatReport run(Progress progress) {
+    /** Probes every follower and returns when each has an outcome: at the deadline at the latest. */
+    public HeartbeatReport run() {
         synchronized (this) {
             if (ran) {
                 throw new IllegalStateException("a heartbeat check runs once");
             }
             ran = true;
-            group = Transport.get().newGroup(1, leaderName);
+            group = Transport.get().newGroup(1, self.name());
         }
-        Bootstrap bootstrap = new Bootstrap()
-                .group(group)
-                .channel(Transport.get().socketChannel())
-                .option(ChannelOption.TCP_NODELAY, true);
-        ConnectionErrorHandler errors = new ConnectionErrorHandler(leaderName);
+        Bootstrap bootstrap = Transport.get().clientBootstrap(group, names);
+        ConnectionErrorHandler errors = new ConnectionErrorHandler(self.name());
         // The allocator initialises lazily and slowly (hundreds of ms on a busy machine); do it
         // before the clock starts, so the timeout measures the followers, not this JVM's warm-up.
         ByteBufAllocator.DEFAULT.ioBuffer(FrameCodec.FRAME_LENGTH).release();
         long deadline = System.nanoTime() + timeout.toNanos();
         for (Probe probe : probes) {
-            probe.connecting = Connector.connect(bootstrap.clone().handler(probe.initializer(errors)), group.next(),
-                    probe.follower, waitForListeners ? new Backoff(Duration.ofMillis(10), Duration.ofMillis(50)) : null,
-                    0, deadline, (peer, attempt, cause, retryIn) -> log.debug("{}: {} not listening yet ({}); attempt {}",
-                            leaderName, peer, FailureReason.explain(cause), attempt));
+            probe.start(bootstrap.clone().handler(probe.initializer(errors)), group.next(), deadline);
         }
-
-        List<Probe> connected = new ArrayList<>();
-        for (Probe probe : probes) {
-            if (probe.awaitConnected(deadline)) {
-                connected.add(probe);
-                progress.connected(probe.follower);
-            }
-        }
-
-        List<ChannelPromise> writes = new ArrayList<>();
-        for (Probe probe : connected) {
-            writes.add(probe.sendHeartbeat());
-        }
-        int sent = 0;
-        for (ChannelPromise write : writes) {
-            if (write.awaitUninterruptibly(remainingMillis(deadline)) && write.isSuccess()) {
-                sent++;
-            }
-        }
-        progress.sent(sent);
-
         List<FollowerOutcome> outcomes = new ArrayList<>(probes.size());
         for (Probe probe : probes) {
-            outcomes.add(probe.awaitOutcome(deadline));
+            outcomes.add(probe.await(deadline + VERDICT_GRACE_NANOS));
         }
         return new HeartbeatReport(outcomes);
     }
@@ -131,15 +111,13 @@ public final class HeartbeatCheck implements AutoCloseable {
     /**
      * Gives up on one follower now, for example because its process has exited. Safe from any
      * thread; a follower that already has an outcome keeps it.
+     *
+     * @param why the whole failure as printed, for example {@code process exited: exit code 3}
      */
-    public void abandon(Peer follower, FailureReason reason, String detail) {
+    public void abandon(Peer follower, String why) {
         for (Probe probe : probes) {
             if (probe.follower.equals(follower)) {
-                probe.finish(FollowerOutcome.failed(follower, reason, detail));
-                Future<Channel> connecting = probe.connecting;
-                if (connecting != null) {
-                    connecting.cancel(false);
-                }
+                probe.finish(FollowerOutcome.abandoned(follower, probe.stage, why));
             }
         }
     }
@@ -148,29 +126,26 @@ public final class HeartbeatCheck implements AutoCloseable {
     @Override
     public synchronized void close() {
         if (group == null || group.isShuttingDown()) {
+            names.close();
             return;
         }
-        for (Probe probe : probes) {
-            Channel channel = probe.channel;
-            if (channel != null) {
-                channel.close();
-            }
-        }
+        probes.forEach(Probe::stop);
         Transport.shutdown(group);
+        names.close();
     }
 
     private String timeoutText() {
         return timeout.toMillis() % 1000 == 0 ? timeout.toSeconds() + "s" : timeout.toMillis() + "ms";
     }
 
-    private static long remainingMillis(long deadline) {
-        return Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
-    }
-
-    /** One follower's connection and outcome. */
+    /**
+     * One follower's probe. It runs on its event loop from {@link #start} to its outcome; the
+     * caller's thread only waits for the outcome, and gives it itself should the loop not.
+     */
     private final class Probe implements HeartbeatHandler.Listener {
         final Peer follower;
         final CompletableFuture<FollowerOutcome> outcome = new CompletableFuture<>();
+        volatile Stage stage = Stage.NOT_LINKED;
         volatile Future<Channel> connecting;
         volatile Channel channel;
         /** The latest connection attempt's channel, linked or not: tells a silent peer from an absent one. */
@@ -185,63 +160,101 @@ public final class HeartbeatCheck implements AutoCloseable {
                 @Override
                 protected void initChannel(SocketChannel ch) {
                     attempt = ch;
-                    Pipelines.connectingSide(ch.pipeline(), security, new HeartbeatHandler(Probe.this), errors);
+                    Pipelines.connectingSide(ch.pipeline(), security, self, new HeartbeatHandler(Probe.this), errors);
                 }
             };
         }
 
-        boolean awaitConnected(long deadline) {
-            Future<Channel> future = connecting;
-            future.awaitUninterruptibly(remainingMillis(deadline));
-            if (future.isSuccess()) {
-                channel = future.getNow();
-                return !outcome.isDone();
-            }
-            if (!future.isDone()) {
-                future.cancel(false);
-                Channel tried = attempt;
-                finish(FollowerOutcome.failed(follower, FailureReason.TIMED_OUT, (tried != null && tried.isActive()
-                        ? "no answer to the hello within " : "not connected within ") + timeoutText()));
-            } else if (future.cause() != null) {
-                finish(FollowerOutcome.failed(follower, future.cause()));
-            }
-            return false;
+        /** Connects with no timer of the connector's own: this probe's deadline is the one verdict on time. */
+        void start(Bootstrap bootstrap, EventLoop loop, long deadline) {
+            Backoff retries = waitForListeners ? new Backoff(Duration.ofMillis(10), Duration.ofMillis(50)) : null;
+            Future<Channel> f = Connector.connect(bootstrap, loop, follower, retries, 0, deadline, Long.MAX_VALUE,
+                    (peer, attempt, cause, retryIn) -> log.debug("{}: {} not listening yet ({}); attempt {}",
+                            self.name(), peer, FailureReason.explain(cause), attempt));
+            connecting = f;
+            f.addListener(done -> {
+                if (done.isSuccess()) {
+                    linked(f.getNow());
+                } else if (!done.isCancelled()) {
+                    finish(FollowerOutcome.failed(follower, Stage.NOT_LINKED, done.cause()));
+                }
+            });
+            loop.schedule(() -> finish(timedOut()), Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         }
 
-        ChannelPromise sendHeartbeat() {
-            Channel ch = channel;
-            ChannelPromise promise = ch.newPromise();
-            ch.eventLoop().execute(() -> ch.pipeline().get(HeartbeatHandler.class).sendHeartbeat(promise));
-            return promise;
+        private void linked(Channel ch) {
+            channel = ch;
+            if (outcome.isDone()) {
+                ch.close(); // judged while the hello was on its way
+                return;
+            }
+            stage = Stage.LINKED;
+            ch.pipeline().get(HeartbeatHandler.class).sendHeartbeat(ch.newPromise().addListener((ChannelFutureListener) write -> {
+                if (write.isSuccess()) {
+                    if (stage == Stage.LINKED) {
+                        stage = Stage.SENT;
+                    }
+                } else {
+                    finish(FollowerOutcome.failed(follower, Stage.LINKED, write.cause()));
+                }
+            }));
         }
 
-        FollowerOutcome awaitOutcome(long deadline) {
+        /** Why this probe has no answer at the deadline, by how far it got. */
+        private FollowerOutcome timedOut() {
+            Stage at = stage;
+            Channel tried = attempt;
+            String step = switch (at) {
+                case NOT_LINKED -> tried != null && tried.isActive() ? "no answer to the hello" : "not connected";
+                case LINKED -> "heartbeat not sent";
+                case SENT, RESPONDED -> "no ack";
+            };
+            return FollowerOutcome.failed(follower, at, FailureReason.TIMED_OUT, step + " within " + timeoutText());
+        }
+
+        FollowerOutcome await(long until) {
             try {
-                return outcome.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                return outcome.get(Math.max(0, until - System.nanoTime()), TimeUnit.NANOSECONDS);
             } catch (TimeoutException e) {
-                finish(FollowerOutcome.failed(follower, FailureReason.TIMED_OUT, "no ack within " + timeoutText()));
-                return outcome.join();
+                finish(timedOut()); // the event loop did not give its verdict in time: a stalled machine
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                finish(FollowerOutcome.failed(follower, FailureReason.OTHER, "interrupted"));
-                return outcome.join();
+                finish(FollowerOutcome.abandoned(follower, stage, FailureReason.OTHER.text() + ": interrupted"));
             } catch (ExecutionException e) {
                 throw new IllegalStateException(e); // outcomes are only ever completed normally
             }
+            return outcome.join();
         }
 
         void finish(FollowerOutcome result) {
-            outcome.complete(result);
+            if (outcome.complete(result) && !result.responded()) {
+                stop();
+            }
+        }
+
+        /** Stops connecting, and closes what this probe opened. Safe from any thread, more than once. */
+        void stop() {
+            Future<Channel> f = connecting;
+            if (f != null) {
+                f.cancel(false);
+            }
+            for (Channel ch : new Channel[] {attempt, channel}) {
+                if (ch != null) {
+                    ch.close();
+                }
+            }
         }
 
         @Override
         public void ackReceived(int sequence, long rttNanos, long atNanos) {
+            stage = Stage.RESPONDED;
             finish(FollowerOutcome.responded(follower, rttNanos));
         }
 
         @Override
         public void connectionClosed(Throwable cause) {
-            finish(cause == null ? FollowerOutcome.failed(follower, FailureReason.CLOSED, null) : FollowerOutcome.failed(follower, cause));
+            Stage at = stage;
+            finish(cause == null ? FollowerOutcome.failed(follower, at, FailureReason.CLOSED, null) : FollowerOutcome.failed(follower, at, cause));
         }
     }
 }

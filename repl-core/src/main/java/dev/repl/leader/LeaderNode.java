@@ -2,6 +2,7 @@ package dev.repl.leader;
 
 import dev.repl.config.Peer;
 import dev.repl.config.ReplicationConfig;
+import dev.repl.handshake.Identity;
 import dev.repl.liveness.DetectorConfig;
 import dev.repl.liveness.FollowerHealth;
 import dev.repl.liveness.FollowerStatus;
@@ -11,9 +12,9 @@ import dev.repl.node.NodeOptions;
 import dev.repl.node.NodeServer;
 import dev.repl.transport.Backoff;
 import dev.repl.transport.LinkSecurity;
+import dev.repl.transport.NameResolution;
 import dev.repl.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -40,7 +41,9 @@ public final class LeaderNode implements AutoCloseable {
     private final LinkSecurity security;
     private final NodeServer server;
     private final List<FollowerLink> links = new ArrayList<>();
+    private final NameResolution.Lookup lookup;
     private EventLoopGroup group;
+    private NameResolution names;
     private boolean closed;
 
     /**
@@ -49,7 +52,14 @@ public final class LeaderNode implements AutoCloseable {
      */
     public LeaderNode(String name, ReplicationConfig config, DetectorConfig detector, NodeOptions options, LinkSecurity security,
                       StateListener listener) {
-        this.name = Objects.requireNonNull(name, "name");
+        this(name, config, detector, options, security, listener, NameResolution.SYSTEM);
+    }
+
+    /** @param lookup how followers' host names are looked up (off the event loop); tests slow it down */
+    LeaderNode(String name, ReplicationConfig config, DetectorConfig detector, NodeOptions options, LinkSecurity security,
+               StateListener listener, NameResolution.Lookup lookup) {
+        this.lookup = Objects.requireNonNull(lookup, "lookup");
+        this.name = Identity.checkName(name);
         this.config = Objects.requireNonNull(config, "config");
         this.detector = Objects.requireNonNull(detector, "detector");
         this.listener = Objects.requireNonNull(listener, "listener");
@@ -79,13 +89,13 @@ public final class LeaderNode implements AutoCloseable {
             return bound;
         }
         group = Transport.get().newGroup(1, name + "-links");
-        Bootstrap bootstrap = new Bootstrap()
-                .group(group)
-                .channel(Transport.get().socketChannel())
-                .option(ChannelOption.TCP_NODELAY, true);
+        // A static leader has no log to number terms in yet: term 0.
+        Identity self = Identity.leader(name, 0, detector.heartbeatInterval().toMillis());
+        names = new NameResolution(name, lookup);
+        Bootstrap bootstrap = Transport.get().clientBootstrap(group, names);
         for (Peer follower : config.followers()) {
             FollowerHealth health = new FollowerHealth(name, follower, detector.newDetector(), listener);
-            FollowerLink link = new FollowerLink(name, follower, group.next(), bootstrap, security, detector.heartbeatInterval().toNanos(),
+            FollowerLink link = new FollowerLink(self, follower, group.next(), bootstrap, security, detector.heartbeatInterval().toNanos(),
                     new Backoff(INITIAL_BACKOFF, MAX_BACKOFF), health);
             links.add(link);
             link.start();
@@ -119,6 +129,7 @@ public final class LeaderNode implements AutoCloseable {
         links.forEach(FollowerLink::stop);
         if (group != null) {
             Transport.shutdown(group);
+            names.close();
         }
         server.close();
     }

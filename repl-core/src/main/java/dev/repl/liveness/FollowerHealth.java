@@ -1,6 +1,7 @@
 package dev.repl.liveness;
 
 import dev.repl.config.Peer;
+import dev.repl.failure.RepeatedFailure;
 import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.AbstractHistogram;
 import org.HdrHistogram.IntCountsHistogram;
@@ -23,6 +24,7 @@ public final class FollowerHealth {
     private final Peer follower;
     private final FailureDetector detector;
     private final StateListener listener;
+    private final RepeatedFailure listenerFailures;
     private final IntCountsHistogram rttUs = new IntCountsHistogram(1, MAX_RTT_US, 2);
 
     private volatile FollowerState state = FollowerState.CONNECTING;
@@ -39,10 +41,7 @@ public final class FollowerHealth {
         this.follower = follower;
         this.detector = detector;
         this.listener = listener;
-    }
-
-    public FollowerState state() {
-        return state;
+        this.listenerFailures = new RepeatedFailure(log, leaderName + ": state listener for " + follower.name());
     }
 
     /** A connection is established; the follower is UP once it acks on it. */
@@ -132,7 +131,12 @@ public final class FollowerHealth {
         } else {
             log.warn("{}: {} {}", leaderName, follower.name(), lastEvent);
         }
-        listener.stateChanged(follower, from, to, evidence, nowNanos);
+        try {
+            listener.stateChanged(follower, from, to, evidence, nowNanos);
+        } catch (RuntimeException e) {
+            // Someone else's bug must not stop this link: the change is made and logged either way.
+            listenerFailures.failed(e);
+        }
     }
 
     private String lastRttText() {

@@ -1,8 +1,10 @@
 package dev.repl.node;
 
 import dev.repl.config.NodeAddress;
+import dev.repl.failure.RepeatedFailure;
 import dev.repl.handshake.AcceptingHandshake;
 import dev.repl.transport.ConnectionErrorHandler;
+import dev.repl.transport.ConnectionLimiter;
 import dev.repl.transport.LinkSecurity;
 import dev.repl.transport.Listener;
 import dev.repl.transport.Pipelines;
@@ -76,8 +78,6 @@ public final class NodeServer implements AutoCloseable {
         if (state == State.CLOSED) {
             throw new IllegalStateException(name + " is closed");
         }
-        AckHandler ackHandler = new AckHandler(leader, observer);
-        AcceptingHandshake handshake = new AcceptingHandshake(name, security.clusterId());
         SslContext tls = security.serverContext();
         ConnectionErrorHandler errors = new ConnectionErrorHandler(name);
         ConnectionLimiter limiter = new ConnectionLimiter(name, options.maxConnections());
@@ -87,12 +87,15 @@ public final class NodeServer implements AutoCloseable {
             @Override
             protected void initChannel(SocketChannel ch) {
                 if (limiter.admit(ch)) {
-                    Pipelines.acceptingSide(ch.pipeline(), tls, idleTimeout, handshake, ackHandler, errors);
+                    Pipelines.acceptingSide(ch.pipeline(), tls, idleTimeout,
+                            new AcceptingHandshake(name, security.clusterId(), (channel, peer) -> leader.linked(peer)),
+                            new AckHandler(leader, observer), errors);
                 }
             }
         });
         long check = leader.checkIntervalNanos();
-        listener.group().next().scheduleAtFixedRate(() -> leader.check(System.nanoTime()), check, check, TimeUnit.NANOSECONDS);
+        listener.group().next().scheduleAtFixedRate(RepeatedFailure.guard(log, name + ": leader check", () -> leader.check(System.nanoTime())),
+                check, check, TimeUnit.NANOSECONDS);
         state = State.STARTED;
         log.info("{}: listening on {}{}, cluster {}", name, listener.describe(), tls == null ? "" : " with TLS", security.clusterId());
         return listener.localAddress();

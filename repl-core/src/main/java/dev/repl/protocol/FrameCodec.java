@@ -60,6 +60,11 @@ public final class FrameCodec extends ChannelInboundHandlerAdapter {
         return alloc.ioBuffer(FRAME_LENGTH, FRAME_LENGTH).writeInt(word(type, payload));
     }
 
+    /** Appends one frame to {@code out}, for several frames in one write. */
+    public static void write(ByteBuf out, FrameType type, int payload) {
+        out.writeInt(word(type, payload));
+    }
+
     /** The frame as one big-endian int. */
     public static int word(FrameType type, int payload) {
         if ((payload & ~MAX_SEQUENCE) != 0) {
@@ -107,6 +112,40 @@ public final class FrameCodec extends ChannelInboundHandlerAdapter {
 
     public static int helloTag(int payload) {
         return payload & 0xFFFF;
+    }
+
+    /** An identity's payload: the link's role in byte 1, the sender's heartbeat interval in milliseconds in bytes 2-3. */
+    public static int identityPayload(LinkRole role, int heartbeatIntervalMs) {
+        if (heartbeatIntervalMs < 0 || heartbeatIntervalMs > 0xFFFF) {
+            throw new IllegalArgumentException("heartbeat interval " + heartbeatIntervalMs + " ms is outside 0-65535");
+        }
+        return role.code() << 16 | heartbeatIntervalMs;
+    }
+
+    /** @return the role, or null for a code this version does not know */
+    public static LinkRole identityRole(int payload) {
+        return LinkRole.of(payload >>> 16 & 0xFF);
+    }
+
+    public static int identityIntervalMs(int payload) {
+        return payload & 0xFFFF;
+    }
+
+    /**
+     * A name as the payloads of its name frames: three bytes each, zero-padded, and ending with a
+     * frame that holds a zero byte (a whole {@code 4e 00 00 00} when the length is a multiple of three).
+     */
+    public static int[] namePayloads(byte[] name) {
+        int[] payloads = new int[name.length / 3 + 1];
+        for (int i = 0; i < name.length; i++) {
+            payloads[i / 3] |= (name[i] & 0xFF) << (16 - 8 * (i % 3));
+        }
+        return payloads;
+    }
+
+    /** Byte {@code i} (0-2) of a name frame's payload. */
+    public static int nameByte(int payload, int i) {
+        return payload >>> (16 - 8 * i) & 0xFF;
     }
 
     /** A reject's payload: the reason code in byte 1, what the rejecting side expected in bytes 2-3. */

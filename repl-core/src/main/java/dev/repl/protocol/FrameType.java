@@ -11,6 +11,12 @@ public enum FrameType {
     ACK((byte) 0x41),
     /** Connecting side, first frame on every connection: protocol version and cluster tag ("J" for join). */
     HELLO((byte) 0x4A),
+    /** Connecting side, right after the hello: what the link is for ({@link LinkRole}) and the sender's heartbeat interval. */
+    IDENTITY((byte) 0x49),
+    /** Connecting side, after the identity: the sender's term (24 bits). */
+    TERM((byte) 0x54),
+    /** Connecting side, after the term: three bytes of the sender's name; the name ends at the first zero byte. */
+    NAME((byte) 0x4E),
     /** Accepting side, instead of an ack to a hello: a reason code and the value it expected. */
     REJECT((byte) 0x52);
 

@@ -1,5 +1,8 @@
 package dev.repl.transport;
 
+import dev.repl.config.Addresses;
+import dev.repl.failure.FailureReason;
+import dev.repl.failure.TlsFailures;
 import dev.repl.protocol.ProtocolException;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
@@ -21,9 +24,16 @@ public final class ConnectionErrorHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(ConnectionErrorHandler.class);
 
     private final String nodeName;
+    private final String unit;
 
     public ConnectionErrorHandler(String nodeName) {
+        this(nodeName, "frame");
+    }
+
+    /** @param unit what a connection must deliver to stay open, as the idle-timeout line names it: a frame, a request */
+    public ConnectionErrorHandler(String nodeName, String unit) {
         this.nodeName = nodeName;
+        this.unit = unit;
     }
 
     /** The node whose connections these are, as its log lines name it. */
@@ -53,7 +63,8 @@ public final class ConnectionErrorHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
         if (event instanceof IdleStateEvent) {
-            log.info("{}: closing connection from {}: no complete frame within the idle timeout", nodeName, Addresses.format(ctx.channel().remoteAddress()));
+            log.info("{}: closing connection from {}: no complete {} within the idle timeout", nodeName,
+                    Addresses.format(ctx.channel().remoteAddress()), unit);
             ctx.close();
             return;
         }

@@ -23,7 +23,7 @@ public final class Connector {
     public static final long NO_DEADLINE = Long.MAX_VALUE;
 
     /** An attempt longer than this is abandoned and retried, so one lost SYN cannot stall a link. */
-    private static final long MAX_ATTEMPT_NANOS = TimeUnit.SECONDS.toNanos(2);
+    public static final long MAX_ATTEMPT_NANOS = TimeUnit.SECONDS.toNanos(2);
 
     /** Told about each failed attempt, before the next one is scheduled. */
     @FunctionalInterface
@@ -36,16 +36,19 @@ public final class Connector {
     private final Peer peer;
     private final Backoff backoff;
     private final long deadlineNanos;
+    private final long maxAttemptNanos;
     private final AttemptListener listener;
     private final Promise<Channel> result;
     private int attempts;
 
-    private Connector(Bootstrap bootstrap, EventLoop loop, Peer peer, Backoff backoff, long deadlineNanos, AttemptListener listener) {
+    private Connector(Bootstrap bootstrap, EventLoop loop, Peer peer, Backoff backoff, long deadlineNanos, long maxAttemptNanos,
+                      AttemptListener listener) {
         this.bootstrap = bootstrap.clone(loop);
         this.loop = loop;
         this.peer = peer;
         this.backoff = backoff;
         this.deadlineNanos = deadlineNanos;
+        this.maxAttemptNanos = maxAttemptNanos;
         this.listener = listener;
         this.result = loop.newPromise();
     }
@@ -55,10 +58,13 @@ public final class Connector {
      *
      * @param backoff the delays between attempts, or null for a single attempt
      * @param deadlineNanos a {@link System#nanoTime()} after which no attempt is started, or {@link #NO_DEADLINE}
+     * @param maxAttemptNanos how long one attempt, connect and hello, may take before it fails as
+     *                        timed out: {@link #MAX_ATTEMPT_NANOS} for a lasting link; a caller with
+     *                        a timer of its own may give {@code Long.MAX_VALUE} and cancel instead
      */
     public static Future<Channel> connect(Bootstrap bootstrap, EventLoop loop, Peer peer, Backoff backoff,
-                                          long delayNanos, long deadlineNanos, AttemptListener listener) {
-        Connector connector = new Connector(bootstrap, loop, peer, backoff, deadlineNanos, listener);
+                                          long delayNanos, long deadlineNanos, long maxAttemptNanos, AttemptListener listener) {
+        Connector connector = new Connector(bootstrap, loop, peer, backoff, deadlineNanos, maxAttemptNanos, listener);
         if (delayNanos > 0) {
             loop.schedule(connector::attempt, delayNanos, TimeUnit.NANOSECONDS);
         } else {
@@ -72,8 +78,9 @@ public final class Connector {
             return;
         }
         attempts++;
-        long timeout = Math.min(MAX_ATTEMPT_NANOS, remainingNanos());
-        bootstrap.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeout)));
+        // 0: no timeout of the connect's own; the caller keeps time.
+        bootstrap.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, maxAttemptNanos == Long.MAX_VALUE ? 0
+                : (int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(attemptTimeoutNanos())));
         bootstrap.connect(peer.address().toSocketAddress()).addListener(this::attemptDone);
     }
 
@@ -83,7 +90,7 @@ public final class Connector {
             attemptFailed(future.cause());
             return;
         }
-        Future<Channel> handshake = ConnectingHandshake.ready(channel, Math.min(MAX_ATTEMPT_NANOS, remainingNanos()));
+        Future<Channel> handshake = ConnectingHandshake.ready(channel, maxAttemptNanos == Long.MAX_VALUE ? Long.MAX_VALUE : attemptTimeoutNanos());
         if (handshake == null) {
             linked(channel);
             return;
@@ -112,6 +119,10 @@ public final class Connector {
         }
         listener.attemptFailed(peer, attempts, cause, delay);
         loop.schedule(this::attempt, delay, TimeUnit.NANOSECONDS);
+    }
+
+    private long attemptTimeoutNanos() {
+        return Math.min(maxAttemptNanos, remainingNanos());
     }
 
     private long remainingNanos() {

@@ -17,10 +17,6 @@ public record LinkSecurity(ClusterId clusterId, TlsContexts tls) {
         Objects.requireNonNull(clusterId, "clusterId");
     }
 
-    public boolean tlsEnabled() {
-        return tls != null;
-    }
-
     /** The context for connections this node accepts, or null in plaintext. */
     public SslContext serverContext() {
         return tls == null ? null : tls.server();

@@ -1,11 +1,16 @@
 package dev.repl.transport;
 
+import dev.repl.config.Addresses;
 import dev.repl.config.NodeAddress;
+import dev.repl.failure.FailureReason;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.RecvByteBufAllocator;
+import io.netty.channel.WriteBufferWaterMark;
 import java.net.InetSocketAddress;
 
 /**
@@ -14,6 +19,20 @@ import java.net.InetSocketAddress;
  * what it was listening for, and the address.
  */
 public final class Listener {
+
+    /**
+     * What an accepted connection may have queued for its peer before it counts as unwritable, and
+     * is no longer read until the queue drains below the low mark: a peer that does not read
+     * holds at most this, and one read's answers, of this node's memory.
+     */
+    static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(32 * 1024, 64 * 1024);
+
+    /**
+     * At most 16 KiB read from one connection per turn of the event loop (4,096 frames): a peer
+     * that floods waits for its next turn instead of holding up every other connection on the
+     * loop, a leader's included. Netty's default reads up to 16 buffers of 64 KiB a turn.
+     */
+    static final RecvByteBufAllocator FAIR_READS = new AdaptiveRecvByteBufAllocator(64, 1024, 16 * 1024).maxMessagesPerRead(1);
 
     private final EventLoopGroup group;
     private final Channel channel;
@@ -37,6 +56,8 @@ public final class Listener {
                     .channel(transport.serverChannel())
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+                    .childOption(ChannelOption.RCVBUF_ALLOCATOR, FAIR_READS)
                     .childHandler(childHandler)
                     .bind(address.host(), address.port())
                     .syncUninterruptibly()

@@ -1,6 +1,7 @@
 package dev.repl.transport;
 
 import dev.repl.handshake.ConnectingHandshake;
+import dev.repl.handshake.Identity;
 import dev.repl.handshake.TlsRequired;
 import dev.repl.protocol.FrameCodec;
 import dev.repl.protocol.FrameDecoder;
@@ -63,11 +64,12 @@ public final class Pipelines {
      * {@link ConnectingHandshake#ready} tells when heartbeats may start.
      *
      * @param security the cluster to say hello as, and TLS when on
+     * @param self     who this end says it is in its hello
      */
-    public static void connectingSide(ChannelPipeline pipeline, LinkSecurity security, ChannelHandler heartbeatHandler,
+    public static void connectingSide(ChannelPipeline pipeline, LinkSecurity security, Identity self, ChannelHandler heartbeatHandler,
                                       ConnectionErrorHandler errors) {
         framed(pipeline, security.clientContext())
-                .addLast(HANDSHAKE, new ConnectingHandshake(security.clusterId(), HEARTBEAT_HANDLER, heartbeatHandler))
+                .addLast(HANDSHAKE, new ConnectingHandshake(security.clusterId(), self, HEARTBEAT_HANDLER, heartbeatHandler))
                 .addLast(CONNECTION_ERRORS, errors);
     }
 

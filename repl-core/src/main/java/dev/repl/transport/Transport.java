@@ -1,5 +1,7 @@
 package dev.repl.transport;
 
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -84,6 +86,18 @@ public final class Transport {
             }
         }
         group.terminationFuture().awaitUninterruptibly(CLOSE_TIMEOUT_MILLIS * 2);
+    }
+
+    /**
+     * A bootstrap for the connections a node opens: this transport's channel, no Nagle delay for
+     * 4-byte frames, and host names looked up by {@code names}, off the event loop.
+     */
+    public Bootstrap clientBootstrap(EventLoopGroup group, NameResolution names) {
+        return new Bootstrap()
+                .group(group)
+                .channel(socketChannel)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .resolver(names);
     }
 
     public Class<? extends ServerChannel> serverChannel() {

@@ -3,27 +3,41 @@ package dev.repl.admin;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.repl.config.NodeAddress;
 import dev.repl.liveness.FollowerState;
 import dev.repl.liveness.FollowerStatus;
 import dev.repl.node.LeaderTracker;
+import dev.repl.node.NodeOptions;
 import dev.repl.testing.Threads;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.net.SocketException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class AdminServerTest {
 
-    private static final NodeStatus LEADER = new NodeStatus("leader", "leader", List.of(
-            new FollowerStatus("follower-1", "127.0.0.1:7001", FollowerState.UP, 12, 40, 90, 100, 45.5, 0, 0, 1, "CONNECTING -> UP: acked"),
+    private static final FollowerStatus UP = new FollowerStatus("follower-1", "127.0.0.1:7001", FollowerState.UP, 12, 40, 90, 100, 45.5,
+            0, 0, 1, "CONNECTING -> UP: acked");
+    private static final NodeStatus LEADER = new NodeStatus("leader", "leader", List.of(UP,
             new FollowerStatus("follower-2", "127.0.0.1:7002", FollowerState.CONNECTING, -1, -1, -1, 0, 0, 0, 0, 3, "not connected yet")), null);
 
     private static HttpResponse<String> get(int port, String path) throws Exception {
         return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
                 HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static JsonNode json(String body) throws Exception {
+        return Json.mapper().readTree(body);
     }
 
     @Test
@@ -33,10 +47,17 @@ class AdminServerTest {
             HttpResponse<String> status = get(port, "/status");
             assertEquals(200, status.statusCode());
             assertTrue(status.headers().firstValue("content-type").orElse("").startsWith("application/json"));
-            assertTrue(status.body().startsWith("{\"name\": \"leader\", \"role\": \"leader\", \"followers\": ["), status.body());
-            assertTrue(status.body().contains("{\"name\": \"follower-1\", \"address\": \"127.0.0.1:7001\", \"state\": \"UP\", "
-                    + "\"lastAckAgeMs\": 12, \"rttUs\": {\"p50\": 40, \"p99\": 90}, \"missed\": 0, \"reconnects\": 0"), status.body());
-            assertTrue(status.body().contains("\"lastAckAgeMs\": null, \"rttUs\": {\"p50\": null, \"p99\": null}"), status.body());
+            JsonNode doc = json(status.body());
+            assertEquals("leader", doc.get("name").asText());
+            assertTrue(doc.get("healthy").asBoolean());
+            JsonNode first = doc.get("followers").get(0);
+            assertEquals("UP", first.get("state").asText());
+            assertEquals(12, first.get("lastAckAgeMs").asLong());
+            assertEquals(40, first.get("rttUs").get("p50").asLong());
+            assertEquals(90, first.get("rttUs").get("p99").asLong());
+            JsonNode second = doc.get("followers").get(1);
+            assertTrue(second.get("lastAckAgeMs").isNull(), "unknown is null, never -1");
+            assertTrue(second.get("rttUs").get("p50").isNull());
 
             String table = get(port, "/status?format=text").body();
             assertTrue(table.lines().anyMatch(l -> l.startsWith("follower-1") && l.contains("UP") && l.contains("40us")), table);
@@ -45,27 +66,97 @@ class AdminServerTest {
             assertTrue(metrics.contains("repl_follower_state{follower=\"follower-2\",state=\"CONNECTING\"} 1.0"), metrics);
             assertTrue(metrics.contains("repl_follower_rtt_seconds{follower=\"follower-1\",quantile=\"0.99\"} 9.0E-5"), metrics);
             assertTrue(metrics.contains("repl_follower_connect_attempts_total{follower=\"follower-2\"} 3.0"), metrics);
+            assertTrue(metrics.contains("repl_node_healthy 1.0"), metrics);
+            assertTrue(metrics.contains("jvm_memory_used_bytes{area=\"heap\"}"), metrics);
+            assertTrue(metrics.contains("repl_netty_buffer_memory_bytes{kind=\"direct\"}"), metrics);
 
             assertEquals("ok\n", get(port, "/health").body());
+            assertEquals("ok\n", get(port, "/livez").body());
             assertEquals(404, get(port, "/nope").statusCode());
         }
         Threads.assertNoneLeft("as-leader");
     }
 
     @Test
-    void followerStatusShowsItsLeader() throws Exception {
-        NodeStatus follower = new NodeStatus("follower-1", "follower", List.of(),
-                new LeaderTracker.Status(LeaderTracker.State.LOST, "127.0.0.1:5555", 812, "no heartbeat for 812 ms"));
-        try (AdminServer admin = new AdminServer("as-follower", NodeAddress.loopback(0), () -> follower)) {
+    void healthSaysWhyALeaderThatReachesNoFollowerIsNotHealthy() throws Exception {
+        NodeStatus alone = new NodeStatus("leader", "leader", List.of(
+                new FollowerStatus("follower-1", "127.0.0.1:7001", FollowerState.DOWN, 900, 40, 90, 100, 45.5, 3, 1, 4, "UP -> DOWN: reset")), null);
+        try (AdminServer admin = new AdminServer("as-alone", NodeAddress.loopback(0), () -> alone)) {
             int port = admin.start().getPort();
-            assertEquals("{\"name\": \"follower-1\", \"role\": \"follower\", \"leader\": {\"state\": \"LOST\", \"address\": \"127.0.0.1:5555\", "
-                    + "\"lastHeartbeatAgeMs\": 812, \"lastEvent\": \"no heartbeat for 812 ms\"}}\n", get(port, "/status").body());
-            assertTrue(get(port, "/metrics").body().contains("repl_leader_up 0.0"));
+            HttpResponse<String> health = get(port, "/health");
+            assertEquals(503, health.statusCode());
+            assertEquals("not healthy: no follower reachable: follower-1 DOWN\n", health.body());
+            assertEquals(200, get(port, "/livez").statusCode(), "alive all the same");
         }
     }
 
     @Test
-    void jsonStringsAreEscaped() {
-        assertEquals("\"a\\\"b\\\\c\\n\\u0001\"", StatusJson.quote("a\"b\\c\n\u0001"));
+    void followerStatusNamesItsLeaderAndASecondOne() throws Exception {
+        LeaderTracker.Seen a = new LeaderTracker.Seen("leader-a", "10.0.0.1:40001", 0, 12);
+        LeaderTracker.Seen b = new LeaderTracker.Seen("leader-b", "10.0.0.2:40002", 0, 30);
+        NodeStatus follower = new NodeStatus("follower-1", "follower", List.of(), new LeaderTracker.Status(LeaderTracker.State.UP, a, b,
+                "first heartbeat from leader-a", "two leaders: " + a + " and " + b));
+        try (AdminServer admin = new AdminServer("as-follower", NodeAddress.loopback(0), () -> follower)) {
+            int port = admin.start().getPort();
+            JsonNode doc = json(get(port, "/status").body());
+            JsonNode leader = doc.get("leader");
+            assertEquals("UP", leader.get("state").asText());
+            assertEquals("leader-a", leader.get("name").asText());
+            assertEquals("10.0.0.1:40001", leader.get("address").asText());
+            assertEquals("leader-b", leader.get("otherLeader").get("name").asText());
+            assertEquals("two leaders: leader-a (10.0.0.1:40001, term 0) and leader-b (10.0.0.2:40002, term 0)", leader.get("warning").asText());
+            assertEquals(503, get(port, "/health").statusCode());
+            assertTrue(get(port, "/status?format=text").body().contains("WARNING two leaders: leader-a"));
+            String metrics = get(port, "/metrics").body();
+            assertTrue(metrics.contains("repl_leaders_heard 2.0"), metrics);
+            assertTrue(metrics.contains("repl_leader_up 1.0"), metrics);
+        }
+    }
+
+    @Test
+    void oneRequestPerConnectionAndPipelinedOnesAreNotAnswered() throws Exception {
+        AtomicInteger scrapes = new AtomicInteger();
+        try (AdminServer admin = new AdminServer("as-pipe", NodeAddress.loopback(0), () -> {
+            scrapes.incrementAndGet();
+            return LEADER;
+        })) {
+            int port = admin.start().getPort();
+            try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                OutputStream out = socket.getOutputStream();
+                out.write("GET /status HTTP/1.1\r\nHost: x\r\n\r\n".repeat(100).getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                socket.setSoTimeout(10_000);
+                try {
+                    socket.getInputStream().readAllBytes();
+                } catch (SocketException reset) {
+                    // Closed with requests unread, the connection may end in a reset: the client sees no more.
+                }
+            }
+            assertEquals(1, scrapes.get(), "one answer; the pipelined requests were never served");
+        }
+    }
+
+    @Test
+    void silentAdminConnectionIsClosedAfterTheIdleTimeout() throws Exception {
+        NodeOptions limits = new NodeOptions(NodeOptions.DEFAULT_LEADER_TIMEOUT, Duration.ofMillis(300), 2);
+        try (AdminServer admin = new AdminServer("as-idle", NodeAddress.loopback(0), null, limits, () -> LEADER);
+             Socket silent = new Socket(InetAddress.getLoopbackAddress(), admin.start().getPort())) {
+            silent.setSoTimeout(10_000);
+            assertEquals(-1, silent.getInputStream().read(), "closed for sending no request");
+        }
+    }
+
+    @Test
+    void connectionsOverTheCapAreClosedOnArrival() throws Exception {
+        NodeOptions limits = new NodeOptions(NodeOptions.DEFAULT_LEADER_TIMEOUT, Duration.ofMinutes(1), 2);
+        try (AdminServer admin = new AdminServer("as-cap", NodeAddress.loopback(0), null, limits, () -> LEADER)) {
+            int port = admin.start().getPort();
+            try (Socket one = new Socket(InetAddress.getLoopbackAddress(), port);
+                 Socket two = new Socket(InetAddress.getLoopbackAddress(), port);
+                 Socket three = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                three.setSoTimeout(5_000); // far less than the idle timeout: only the cap can close it in time
+                assertEquals(-1, three.getInputStream().read(), "over the cap of 2: closed on arrival");
+            }
+        }
     }
 }

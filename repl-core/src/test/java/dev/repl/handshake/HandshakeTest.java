@@ -8,14 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.repl.failure.FailureReason;
 import dev.repl.leader.HeartbeatHandler;
-import dev.repl.node.AckHandler;
 import dev.repl.node.HeartbeatObserver;
 import dev.repl.node.LeaderTracker;
-import dev.repl.transport.ConnectionErrorHandler;
-import dev.repl.transport.FailureReason;
-import dev.repl.transport.LinkSecurity;
-import dev.repl.transport.Pipelines;
+import dev.repl.protocol.LinkRole;
+import dev.repl.testing.Channels;
+import dev.repl.testing.Wire;
 import io.netty.channel.Channel;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.util.concurrent.Future;
@@ -28,24 +27,15 @@ class HandshakeTest {
     private static final ClusterId OTHER = ClusterId.of("other");
 
     private static EmbeddedChannel acceptingSide(ClusterId cluster) {
-        EmbeddedChannel ch = new EmbeddedChannel();
-        Pipelines.acceptingSide(ch.pipeline(), null, Duration.ofSeconds(10), new AcceptingHandshake("follower-1", cluster),
-                new AckHandler(new LeaderTracker("follower-1", Duration.ofSeconds(1)), HeartbeatObserver.NONE), new ConnectionErrorHandler("follower-1"));
-        return ch;
+        return Channels.accepting(cluster, new LeaderTracker("follower-1", Duration.ofSeconds(1)), HeartbeatObserver.NONE);
+    }
+
+    private static EmbeddedChannel connectingSide(ClusterId cluster, Identity self) {
+        return Channels.connecting(cluster, self, new HeartbeatHandler(Channels.IGNORE));
     }
 
     private static EmbeddedChannel connectingSide(ClusterId cluster) {
-        EmbeddedChannel ch = new EmbeddedChannel();
-        Pipelines.connectingSide(ch.pipeline(), new LinkSecurity(cluster, null), new HeartbeatHandler(new HeartbeatHandler.Listener() {
-            @Override
-            public void ackReceived(int sequence, long rttNanos, long atNanos) {
-            }
-
-            @Override
-            public void connectionClosed(Throwable cause) {
-            }
-        }), new ConnectionErrorHandler("leader"));
-        return ch;
+        return connectingSide(cluster, Channels.LEADER);
     }
 
     @Test
@@ -59,17 +49,43 @@ class HandshakeTest {
     }
 
     @Test
-    void helloOfTheSameClusterIsAckedAndHeartbeatsFollow() {
+    void leaderSaysHelloWithItsRoleTermIntervalAndNameAndTheFollowerKnowsWhoItIs() {
         EmbeddedChannel follower = acceptingSide(ClusterId.DEFAULT);
         EmbeddedChannel leader = connectingSide(ClusterId.DEFAULT);
         Future<Channel> ready = ConnectingHandshake.ready(leader, TimeUnit.SECONDS.toNanos(10));
-        assertEquals("4a01a219", readHex(leader));
-        follower.writeInbound(bytes(0x4a, 0x01, 0xa2, 0x19));
-        assertEquals("4101a219", readHex(follower));
-        leader.writeInbound(bytes(0x41, 0x01, 0xa2, 0x19));
+        assertEquals(Wire.LEADER_HELLO, readHex(leader), "hello v2, identity L 100 ms, term 0, \"lea\" \"der\" and the end of the name");
+        follower.writeInbound(Wire.leaderHello());
+        assertEquals(Wire.HELLO_ACK, readHex(follower));
+        assertEquals(new Identity(LinkRole.LEADER, "leader", 0, 100), follower.attr(Identity.KEY).get());
+        leader.writeInbound(Wire.hex(Wire.HELLO_ACK));
         assertTrue(ready.isSuccess());
         assertFalse(follower.finish());
         assertFalse(leader.finish());
+    }
+
+    @Test
+    void probeSaysItIsAProbe() {
+        EmbeddedChannel probe = connectingSide(ClusterId.DEFAULT, Identity.probe("probe"));
+        assertEquals(Wire.PROBE_HELLO, readHex(probe));
+        EmbeddedChannel follower = acceptingSide(ClusterId.DEFAULT);
+        follower.writeInbound(Wire.hex(Wire.PROBE_HELLO));
+        assertEquals(Wire.HELLO_ACK, readHex(follower));
+        assertEquals(Identity.probe("probe"), follower.attr(Identity.KEY).get());
+        probe.finishAndReleaseAll();
+        follower.finishAndReleaseAll();
+    }
+
+    @Test
+    void namesOfEveryLengthTravelWhole() {
+        for (String name : new String[] {"a", "ab", "abc", "abcd", "föllower-ü", "x".repeat(Identity.MAX_NAME_BYTES)}) {
+            EmbeddedChannel leader = connectingSide(ClusterId.DEFAULT, Identity.leader(name, 7, 250));
+            EmbeddedChannel follower = acceptingSide(ClusterId.DEFAULT);
+            follower.writeInbound(leader.<io.netty.buffer.ByteBuf>readOutbound());
+            assertEquals(Wire.HELLO_ACK, readHex(follower), name);
+            assertEquals(new Identity(LinkRole.LEADER, name, 7, 250), follower.attr(Identity.KEY).get());
+            leader.finishAndReleaseAll();
+            follower.finishAndReleaseAll();
+        }
     }
 
     @Test
@@ -77,8 +93,8 @@ class HandshakeTest {
         EmbeddedChannel follower = acceptingSide(ClusterId.DEFAULT);
         EmbeddedChannel leader = connectingSide(OTHER);
         Future<Channel> ready = ConnectingHandshake.ready(leader, TimeUnit.SECONDS.toNanos(10));
-        assertEquals("4a01" + OTHER.hexTag(), readHex(leader));
-        follower.writeInbound(bytes(0x4a, 0x01, OTHER.tag() >> 8, OTHER.tag() & 0xff));
+        assertTrue(readHex(leader).startsWith("4a02" + OTHER.hexTag()));
+        follower.writeInbound(bytes(0x4a, 0x02, OTHER.tag() >> 8, OTHER.tag() & 0xff));
         assertEquals("5202a219", readHex(follower), "reject: cluster mismatch, expected a219");
         assertFalse(follower.isOpen());
 
@@ -94,8 +110,8 @@ class HandshakeTest {
     @Test
     void helloOfAnotherVersionIsRejectedWithTheVersionSpoken() {
         EmbeddedChannel follower = acceptingSide(ClusterId.DEFAULT);
-        follower.writeInbound(bytes(0x4a, 0x02, 0xa2, 0x19));
-        assertEquals("52010001", readHex(follower));
+        follower.writeInbound(bytes(0x4a, 0x01, 0xa2, 0x19));
+        assertEquals("52010002", readHex(follower), "a version 1 peer is told this node speaks version 2");
         assertFalse(follower.isOpen());
         follower.finishAndReleaseAll();
     }
@@ -103,10 +119,41 @@ class HandshakeTest {
     @Test
     void framesAfterARefusedHelloAreDropped() {
         EmbeddedChannel follower = acceptingSide(ClusterId.DEFAULT);
-        follower.writeInbound(bytes(0x4a, 0x01, 0, 0, 0x48, 0, 0, 1));
+        follower.writeInbound(bytes(0x4a, 0x02, 0, 0, 0x48, 0, 0, 1));
         assertEquals("5202a219", readHex(follower));
         assertNull(follower.readOutbound(), "no ack for the heartbeat behind the refused hello");
         follower.finishAndReleaseAll();
+    }
+
+    @Test
+    void heartbeatInPlaceOfTheIdentityIsAProtocolError() {
+        EmbeddedChannel follower = acceptingSide(ClusterId.DEFAULT);
+        follower.writeInbound(bytes(0x4a, 0x02, 0xa2, 0x19, 0x48, 0, 0, 1));
+        assertNull(follower.readOutbound(), "no ack: the hello is not done");
+        assertFalse(follower.isOpen());
+        follower.finishAndReleaseAll();
+    }
+
+    @Test
+    void unknownRoleAndOverlongNameAreProtocolErrors() {
+        EmbeddedChannel unknownRole = acceptingSide(ClusterId.DEFAULT);
+        unknownRole.writeInbound(Wire.hex("4a02a219" + "495a0000"));
+        assertFalse(unknownRole.isOpen());
+        unknownRole.finishAndReleaseAll();
+
+        EmbeddedChannel longName = acceptingSide(ClusterId.DEFAULT);
+        longName.writeInbound(Wire.hex("4a02a219" + "494c0064" + "54000000" + "4e616161".repeat(30)));
+        assertNull(longName.readOutbound());
+        assertFalse(longName.isOpen());
+        longName.finishAndReleaseAll();
+    }
+
+    @Test
+    void aNodeNameMustFitAHello() {
+        assertEquals("name '" + "x".repeat(63) + "' is longer than 62 bytes",
+                assertThrows(IllegalArgumentException.class, () -> Identity.checkName("x".repeat(63))).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Identity.checkName("tab\there"));
+        assertThrows(IllegalArgumentException.class, () -> Identity.checkName(" "));
     }
 
     @Test
@@ -137,7 +184,7 @@ class HandshakeTest {
         Future<Channel> ready = ConnectingHandshake.ready(leader, TimeUnit.SECONDS.toNanos(10));
         readHex(leader);
         leader.writeInbound(bytes(0x48, 0x54, 0x54, 0x50));
-        assertEquals("protocol error: expected an answer to hello 4a 01 a2 19, got HEARTBEAT frame 48 54 54 50",
+        assertEquals("protocol error: expected an answer to hello 4a 02 a2 19, got HEARTBEAT frame 48 54 54 50",
                 FailureReason.explain(ready.cause()));
         assertFalse(leader.isOpen());
         leader.finishAndReleaseAll();

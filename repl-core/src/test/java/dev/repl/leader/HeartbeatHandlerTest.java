@@ -7,11 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.repl.protocol.FrameCodec;
-import dev.repl.testing.Wire;
 import dev.repl.protocol.ProtocolException;
-import dev.repl.transport.ConnectionErrorHandler;
-import dev.repl.transport.LinkSecurity;
-import dev.repl.transport.Pipelines;
+import dev.repl.testing.Channels;
+import dev.repl.testing.Wire;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -41,10 +39,9 @@ class HeartbeatHandlerTest {
 
     /** A leader's connection whose follower has accepted the hello. */
     private EmbeddedChannel connectingSide(HeartbeatHandler handler) {
-        EmbeddedChannel ch = new EmbeddedChannel();
-        Pipelines.connectingSide(ch.pipeline(), LinkSecurity.PLAINTEXT, handler, new ConnectionErrorHandler("test"));
-        assertEquals("4a01a219", readHex(ch), "the hello goes first");
-        ch.writeInbound(Wire.bytes(0x41, 0x01, 0xa2, 0x19));
+        EmbeddedChannel ch = Channels.connecting(handler);
+        assertEquals(Wire.LEADER_HELLO, readHex(ch), "the hello goes first");
+        ch.writeInbound(Wire.hex(Wire.HELLO_ACK));
         return ch;
     }
 

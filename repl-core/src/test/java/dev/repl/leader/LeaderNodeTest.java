@@ -10,14 +10,24 @@ import dev.repl.config.ReplicationConfig;
 import dev.repl.liveness.DetectorConfig;
 import dev.repl.liveness.FollowerState;
 import dev.repl.liveness.FollowerStatus;
+import dev.repl.liveness.StateListener;
 import dev.repl.node.HeartbeatObserver;
+import dev.repl.node.NodeOptions;
 import dev.repl.node.NodeServer;
 import dev.repl.testing.Threads;
+import dev.repl.transport.LinkSecurity;
+import dev.repl.transport.NameResolution;
 import dev.repl.transport.NodeStartException;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -108,5 +118,73 @@ class LeaderNodeTest {
                 assertEquals("DOWN->UP", transitions.get(transitions.size() - 1), transitions.toString());
             }
         }
+    }
+
+    @Test
+    void followerWhoseNameResolvesSlowlyDelaysNoOtherFollower() throws Exception {
+        CountDownLatch answer = new CountDownLatch(1);
+        NameResolution.Lookup slowDns = host -> {
+            if (host.equals("slow.follower.test")) {
+                try {
+                    answer.await();
+                } catch (InterruptedException e) {
+                    throw new UnknownHostException(host + ": lookup abandoned");
+                }
+                return new InetAddress[] {InetAddress.getLoopbackAddress()};
+            }
+            return NameResolution.SYSTEM.lookup(host);
+        };
+        AtomicInteger slow = new AtomicInteger();
+        AtomicInteger fast = new AtomicInteger();
+        try (NodeServer slowFollower = counting("ln-dns-s", 0, slow); NodeServer fastFollower = counting("ln-dns-f", 0, fast)) {
+            ReplicationConfig config = ReplicationConfig.of(NodeAddress.loopback(0), List.of(
+                    new NodeAddress("slow.follower.test", slowFollower.start().getPort()), NodeAddress.loopback(fastFollower.start().getPort())));
+            try (LeaderNode leader = new LeaderNode("ln-dns", config, DetectorConfig.withInterval(Duration.ofMillis(20)), NodeOptions.defaults(),
+                    LinkSecurity.PLAINTEXT, StateListener.NONE, slowDns)) {
+                leader.start();
+                // With the lookup on the leader's one event loop, no follower would get a heartbeat until it returned.
+                await("heartbeats to the other follower while the name is still being looked up")
+                        .atMost(Duration.ofSeconds(10)).until(() -> fast.get() >= 20);
+                assertEquals(1, answer.getCount(), "the slow lookup has not returned");
+                assertEquals(0, slow.get());
+                answer.countDown();
+                await("the slow follower once its name resolved").atMost(Duration.ofSeconds(10)).until(() -> slow.get() >= 3);
+            }
+        }
+        Threads.assertNoneLeft("ln-dns");
+    }
+
+    @Test
+    void listenerThatThrowsNeitherStopsTheLinkNorFloodsTheLog() throws Exception {
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        PrintStream stderr = System.err;
+        NodeServer follower = new NodeServer("ln-throw-f", NodeAddress.loopback(0));
+        int port = follower.start().getPort();
+        ReplicationConfig config = ReplicationConfig.of(NodeAddress.loopback(0), List.of(NodeAddress.loopback(port)));
+        System.setErr(new PrintStream(log, true, StandardCharsets.UTF_8));
+        try (LeaderNode leader = new LeaderNode("ln-throw", config, DetectorConfig.withInterval(Duration.ofMillis(20)),
+                (peer, from, to, evidence, at) -> {
+                    throw new IllegalStateException("a bug in the listener");
+                })) {
+            leader.start();
+            await().atMost(Duration.ofSeconds(10)).until(() -> leader.followers().get(0).state() == FollowerState.UP);
+            long samples = leader.followers().get(0).rttSamples();
+            await("heartbeats go on").atMost(Duration.ofSeconds(10)).until(() -> leader.followers().get(0).rttSamples() > samples + 10);
+
+            follower.close();
+            await().atMost(Duration.ofSeconds(10)).until(() -> leader.followers().get(0).state() == FollowerState.DOWN);
+            try (NodeServer again = new NodeServer("ln-throw-g", NodeAddress.loopback(port))) {
+                again.start();
+                await("the link reconnects, judged as ever").atMost(Duration.ofSeconds(10))
+                        .until(() -> leader.followers().get(0).state() == FollowerState.UP);
+            }
+        } finally {
+            System.setErr(stderr);
+            follower.close();
+        }
+        String text = log.toString(StandardCharsets.UTF_8);
+        assertEquals(1, text.lines().filter(l -> l.contains("ln-throw: state listener for follower-1 failed")).count(),
+                "the first failure is logged once, with the follower's name:\n" + text);
+        assertTrue(text.contains("a bug in the listener"), text);
     }
 }

@@ -7,13 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.repl.config.NodeAddress;
 import dev.repl.config.Peer;
 import dev.repl.config.TlsConfig;
+import dev.repl.failure.FailureReason;
 import dev.repl.handshake.ClusterId;
+import dev.repl.handshake.Identity;
 import dev.repl.node.HeartbeatObserver;
 import dev.repl.node.NodeOptions;
 import dev.repl.node.NodeServer;
 import dev.repl.testing.TestPki;
 import dev.repl.testing.Threads;
-import dev.repl.transport.FailureReason;
 import dev.repl.transport.LinkSecurity;
 import dev.repl.transport.TlsContexts;
 import io.netty.handler.ssl.SslContext;
@@ -51,8 +52,8 @@ class SecureLinkTest {
     private static FollowerOutcome check(LinkSecurity security, LinkSecurity as) {
         try (NodeServer server = new NodeServer("sl-follower", NodeAddress.loopback(0), NodeOptions.defaults(), security, HeartbeatObserver.NONE)) {
             Peer peer = new Peer("follower-1", NodeAddress.loopback(server.start().getPort()));
-            try (HeartbeatCheck check = new HeartbeatCheck("sl-leader", List.of(peer), Duration.ofSeconds(10), false, as)) {
-                return check.run(HeartbeatCheck.Progress.NONE).outcomes().get(0);
+            try (HeartbeatCheck check = new HeartbeatCheck(Identity.probe("sl-leader"), List.of(peer), Duration.ofSeconds(10), false, as)) {
+                return check.run().outcomes().get(0);
             }
         } finally {
             Threads.assertNoneLeft("sl-");

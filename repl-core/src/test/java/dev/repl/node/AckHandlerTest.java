@@ -1,17 +1,20 @@
 package dev.repl.node;
 
+import static dev.repl.testing.Wire.readAllHex;
 import static dev.repl.testing.Wire.readHex;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.repl.handshake.AcceptingHandshake;
 import dev.repl.handshake.ClusterId;
+import dev.repl.testing.Channels;
+import dev.repl.testing.PeerThatDoesNotRead;
 import dev.repl.testing.Wire;
-import dev.repl.transport.ConnectionErrorHandler;
-import dev.repl.transport.Pipelines;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.embedded.EmbeddedChannel;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,18 +26,23 @@ class AckHandlerTest {
     private final List<Integer> answered = new ArrayList<>();
 
     private EmbeddedChannel newAcceptingSide() {
-        EmbeddedChannel ch = new EmbeddedChannel();
-        Pipelines.acceptingSide(ch.pipeline(), null, Duration.ofSeconds(10), new AcceptingHandshake("test", ClusterId.DEFAULT),
-                new AckHandler(new LeaderTracker("test", Duration.ofSeconds(1)), (channel, seq) -> answered.add(seq)), new ConnectionErrorHandler("test"));
-        return ch;
+        return Channels.accepting(ClusterId.DEFAULT, new LeaderTracker("test", Duration.ofSeconds(1)), (channel, seq) -> answered.add(seq));
     }
 
     /** An accepted connection past its hello, as every leader's is. */
     private EmbeddedChannel acceptingSide() {
         EmbeddedChannel ch = newAcceptingSide();
-        ch.writeInbound(Wire.hello());
-        assertEquals("4101a219", readHex(ch), "the hello is acked with its own payload");
+        ch.writeInbound(Wire.leaderHello());
+        assertEquals(Wire.HELLO_ACK, readHex(ch), "the hello is acked with its own payload");
         return ch;
+    }
+
+    private static ByteBuf heartbeats(int first, int count) {
+        ByteBuf frames = Unpooled.buffer(4 * count);
+        for (int i = 0; i < count; i++) {
+            frames.writeInt(0x48 << 24 | first + i);
+        }
+        return frames;
     }
 
     @Test
@@ -42,7 +50,7 @@ class AckHandlerTest {
         EmbeddedChannel ch = newAcceptingSide();
         assertEquals(List.of("frameDecoder", "frameCodec", "idleTimeout", "handshake", "ackHandler", "connectionErrors"),
                 ch.pipeline().names().subList(0, 6));
-        ch.writeInbound(Wire.hello());
+        ch.writeInbound(Wire.leaderHello());
         readHex(ch);
         assertEquals(List.of("frameDecoder", "frameCodec", "idleTimeout", "ackHandler", "connectionErrors"),
                 ch.pipeline().names().subList(0, 5));
@@ -69,10 +77,19 @@ class AckHandlerTest {
     }
 
     @Test
+    void acksOfOneReadGoOutTogetherInOrder() {
+        EmbeddedChannel ch = acceptingSide();
+        ch.writeInbound(heartbeats(7, 3));
+        assertEquals("410000074100000841000009", readAllHex(ch));
+        assertEquals(List.of(9), answered, "the observer hears of the write that carried them");
+        assertFalse(ch.finish());
+    }
+
+    @Test
     void garbageFrameClosesOnlyThatConnection() {
         EmbeddedChannel bad = acceptingSide();
         EmbeddedChannel good = acceptingSide();
-        bad.writeInbound(Unpooled.wrappedBuffer("GET ".getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+        bad.writeInbound(Unpooled.wrappedBuffer("GET ".getBytes(StandardCharsets.US_ASCII)));
         assertFalse(bad.isActive());
         good.writeInbound(Unpooled.wrappedBuffer(new byte[] {0x48, 0, 0, 9}));
         assertEquals("41000009", readHex(good));
@@ -91,9 +108,26 @@ class AckHandlerTest {
     }
 
     @Test
+    void peerThatDoesNotReadIsNotReadEitherUntilItsAcksDrain() {
+        PeerThatDoesNotRead ch = Channels.accepting(new PeerThatDoesNotRead(), ClusterId.DEFAULT,
+                new LeaderTracker("test", Duration.ofSeconds(1)), HeartbeatObserver.NONE);
+        ch.config().setWriteBufferWaterMark(new WriteBufferWaterMark(1024, 4096));
+        ch.writeInbound(Wire.leaderHello());
+        ch.writeInbound(heartbeats(0, 2048));
+        assertFalse(ch.isWritable(), "8 KiB of acks queued for a peer that takes none");
+        assertFalse(ch.config().isAutoRead(), "so the connection is not read");
+
+        ch.peerReads();
+        assertTrue(ch.isWritable());
+        assertTrue(ch.config().isAutoRead(), "read again once the acks drained");
+        assertEquals(Wire.HELLO_ACK.length() / 2 + 2048 * 4, readAllHex(ch).length() / 2, "every heartbeat read was answered");
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
     void connectionWithoutAWholeFrameIsClosedAfterTheIdleTimeout() {
         EmbeddedChannel ch = newAcceptingSide();
-        ch.writeInbound(Unpooled.wrappedBuffer(new byte[] {0x4a, 0x01})); // half a frame, then silence
+        ch.writeInbound(Unpooled.wrappedBuffer(new byte[] {0x4a, 0x02})); // half a frame, then silence
         ch.advanceTimeBy(9, TimeUnit.SECONDS);
         ch.runPendingTasks();
         assertTrue(ch.isActive(), "not yet: the idle timeout is 10 s");

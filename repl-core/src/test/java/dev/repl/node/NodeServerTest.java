@@ -6,11 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.repl.config.NodeAddress;
 import dev.repl.testing.Threads;
+import dev.repl.testing.Wire;
 import dev.repl.transport.NodeStartException;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.util.HexFormat;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -24,8 +26,8 @@ class NodeServerTest {
             try (Socket socket = new Socket(bound.getAddress(), bound.getPort())) {
                 DataOutputStream out = new DataOutputStream(socket.getOutputStream());
                 DataInputStream in = new DataInputStream(socket.getInputStream());
-                out.writeInt(0x4a01a219);
-                assertEquals(0x4101a219, in.readInt(), "the hello of the default cluster is accepted");
+                out.write(HexFormat.of().parseHex(Wire.LEADER_HELLO));
+                assertEquals(0x4102a219, in.readInt(), "the hello of the default cluster is accepted");
                 out.writeInt(0x48000042);
                 assertEquals(0x41000042, in.readInt());
             }

@@ -1,6 +1,7 @@
 package dev.repl.protocol;
 
 import static dev.repl.testing.Wire.bytes;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -12,6 +13,7 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.DecoderException;
+import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 class FrameCodecTest {
@@ -47,8 +49,20 @@ class FrameCodecTest {
     void eachFrameIsTypeByteThenBigEndianPayload() {
         assertEquals("48010203", encoded(FrameType.HEARTBEAT, 0x010203));
         assertEquals("41000007", encoded(FrameType.ACK, 7));
-        assertEquals("4a01a219", encoded(FrameType.HELLO, FrameCodec.helloPayload(1, 0xa219)));
+        assertEquals("4a02a219", encoded(FrameType.HELLO, FrameCodec.helloPayload(2, 0xa219)));
+        assertEquals("494c01f4", encoded(FrameType.IDENTITY, FrameCodec.identityPayload(LinkRole.LEADER, 500)));
+        assertEquals("54000007", encoded(FrameType.TERM, 7));
         assertEquals("5202a219", encoded(FrameType.REJECT, FrameCodec.rejectPayload(RejectReason.CLUSTER_MISMATCH, 0xa219)));
+    }
+
+    @Test
+    void namesTravelThreeBytesAFrameAndEndAtAZeroByte() {
+        assertArrayEquals(new int[] {0x616263, 0x640000}, FrameCodec.namePayloads("abcd".getBytes(StandardCharsets.UTF_8)));
+        assertArrayEquals(new int[] {0x616263, 0}, FrameCodec.namePayloads("abc".getBytes(StandardCharsets.UTF_8)),
+                "a length that is a multiple of three ends with a frame of zeros");
+        assertEquals(0x62, FrameCodec.nameByte(0x616263, 1));
+        assertEquals(LinkRole.PROBE, FrameCodec.identityRole(FrameCodec.identityPayload(LinkRole.PROBE, 0)));
+        assertEquals(65535, FrameCodec.identityIntervalMs(FrameCodec.identityPayload(LinkRole.LEADER, 65535)));
     }
 
     @Test

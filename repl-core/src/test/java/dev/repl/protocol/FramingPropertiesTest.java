@@ -4,23 +4,23 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.repl.handshake.AcceptingHandshake;
-import dev.repl.handshake.ClusterId;
+import dev.repl.failure.HandshakeFailedException;
 import dev.repl.handshake.ConnectingHandshake;
-import dev.repl.handshake.HandshakeFailedException;
+import dev.repl.handshake.Identity;
 import dev.repl.leader.HeartbeatHandler;
-import dev.repl.node.AckHandler;
-import dev.repl.node.HeartbeatObserver;
 import dev.repl.node.LeaderTracker;
-import dev.repl.transport.ConnectionErrorHandler;
-import dev.repl.transport.LinkSecurity;
-import dev.repl.transport.Pipelines;
+import dev.repl.testing.Channels;
+import dev.repl.testing.Wire;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.DecoderException;
+import io.netty.util.concurrent.Future;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -29,7 +29,6 @@ import java.util.SplittableRandom;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import io.netty.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -43,26 +42,34 @@ class FramingPropertiesTest {
 
     private static final int CASES = 2_000;
 
-    private static final byte[] HELLO = {0x4a, 0x01, (byte) 0xa2, 0x19};
+    private static final byte[] HELLO = HexFormat.of().parseHex(Wire.LEADER_HELLO);
+    private static final byte[] KNOWN_TYPES = {0x48, 0x41, 0x4a, 0x52, 0x49, 0x54, 0x4e};
 
     /**
      * Random bytes, biased towards valid type bytes so that long runs of frames are common, and
-     * half of them behind the default cluster's hello so that the handshake is passed often.
+     * half of them behind the default cluster's whole hello so that the handshake is passed often.
      */
     private static byte[] wire(SplittableRandom random) {
-        byte[] wire = new byte[random.nextInt(65)];
+        byte[] wire = new byte[random.nextInt(81)];
         for (int i = 0; i < wire.length; i++) {
             int roll = random.nextInt(10);
-            wire[i] = roll < 3 ? 0x48 : roll < 5 ? 0x41 : roll == 5 ? 0x4a : roll == 6 ? 0x52 : (byte) random.nextInt(256);
+            wire[i] = roll < 3 ? 0x48 : roll < 5 ? 0x41 : roll < 7 ? KNOWN_TYPES[random.nextInt(KNOWN_TYPES.length)] : (byte) random.nextInt(256);
         }
         if (random.nextBoolean()) {
-            System.arraycopy(HELLO, 0, wire, 0, Math.min(HELLO.length, wire.length));
+            // The whole hello, or a prefix of it cut at a frame, so every step of the exchange is reached.
+            int length = Math.min(wire.length, 4 * random.nextInt(HELLO.length / 4 + 1));
+            System.arraycopy(HELLO, 0, wire, 0, length);
         }
         return wire;
     }
 
     private static boolean knownType(byte b) {
-        return b == 0x48 || b == 0x41 || b == 0x4a || b == 0x52;
+        for (byte known : KNOWN_TYPES) {
+            if (b == known) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static int word(byte[] wire, int at) {
@@ -70,38 +77,83 @@ class FramingPropertiesTest {
     }
 
     /**
-     * What a follower must answer, frame by frame, as a reference model: the ack to a right hello
-     * and one ack per heartbeat after it; a reject for a wrong hello; nothing for anything else.
-     * The last element is "closed" when the connection must end.
+     * What a follower must answer, as a reference model: nothing until a whole hello (hello of
+     * version 2 and this cluster, identity of a known role, term, a valid name ended by a zero
+     * byte), then the hello's ack and one ack per heartbeat; a reject for a wrong version or
+     * cluster. It ends with "closed" when the connection must end. All answers are one hex string:
+     * how they are cut into writes is the node's business.
      */
-    private static List<String> expectedAnswers(byte[] wire) {
-        List<String> answers = new ArrayList<>();
+    private static String expectedAnswers(byte[] wire) {
+        StringBuilder answers = new StringBuilder();
+        int step = 0;
+        ByteArrayOutputStream name = new ByteArrayOutputStream();
         for (int at = 0; at + 4 <= wire.length; at += 4) {
             int word = word(wire, at);
-            if (at == 0) {
-                if (wire[0] != 0x4a) {
-                    answers.add("closed");
-                    return answers;
+            byte type = wire[at];
+            if (!knownType(type)) {
+                return answers + "closed";
+            }
+            switch (step) {
+                case 0 -> {
+                    if (type != 0x4a) {
+                        return answers + "closed";
+                    }
+                    if (wire[at + 1] != 0x02) {
+                        return answers + "52010002closed";
+                    }
+                    if ((word & 0xffff) != 0xa219) {
+                        return answers + "5202a219closed";
+                    }
+                    step = 1;
                 }
-                if (wire[1] != 0x01) {
-                    answers.add("52010001");
-                    answers.add("closed");
-                    return answers;
+                case 1 -> {
+                    if (type != 0x49 || wire[at + 1] != 0x4c && wire[at + 1] != 0x50) {
+                        return answers + "closed";
+                    }
+                    step = 2;
                 }
-                if ((word & 0xffff) != 0xa219) {
-                    answers.add("5202a219");
-                    answers.add("closed");
-                    return answers;
+                case 2 -> {
+                    if (type != 0x54) {
+                        return answers + "closed";
+                    }
+                    step = 3;
                 }
-                answers.add(String.format("41%06x", word & 0xffffff));
-            } else if (wire[at] == 0x48) {
-                answers.add(String.format("41%06x", word & 0xffffff));
-            } else {
-                answers.add("closed");
-                return answers;
+                case 3 -> {
+                    if (type != 0x4e) {
+                        return answers + "closed";
+                    }
+                    for (int i = 1; i <= 3 && step == 3; i++) {
+                        if (wire[at + i] == 0) {
+                            if (!validName(name.toByteArray())) {
+                                return answers + "closed";
+                            }
+                            answers.append(Wire.HELLO_ACK);
+                            step = 4;
+                        } else if (name.size() == Identity.MAX_NAME_BYTES) {
+                            return answers + "closed";
+                        } else {
+                            name.write(wire[at + i]);
+                        }
+                    }
+                }
+                default -> {
+                    if (type != 0x48) {
+                        return answers + "closed";
+                    }
+                    answers.append(String.format("41%06x", word & 0xffffff));
+                }
             }
         }
-        return answers;
+        return answers.toString();
+    }
+
+    private static boolean validName(byte[] utf8) {
+        try {
+            Identity.checkName(StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(utf8)).toString());
+            return true;
+        } catch (CharacterCodingException | IllegalArgumentException e) {
+            return false;
+        }
     }
 
     /** The same bytes cut into 1 to 9 reads at random points, as TCP may deliver them. */
@@ -177,9 +229,7 @@ class FramingPropertiesTest {
     void acceptingPipelineAnswersAsTheModelSaysAndNothingEscapes() {
         forEachCase(c -> {
             String what = c.what();
-            EmbeddedChannel ch = new EmbeddedChannel();
-            Pipelines.acceptingSide(ch.pipeline(), null, Duration.ofSeconds(10), new AcceptingHandshake("prop", ClusterId.DEFAULT),
-                    new AckHandler(new LeaderTracker("prop", Duration.ofSeconds(1)), HeartbeatObserver.NONE), new ConnectionErrorHandler("prop"));
+            EmbeddedChannel ch = Channels.accepting(new LeaderTracker("prop", Duration.ofSeconds(1)));
             for (ByteBuf read : c.reads()) {
                 if (ch.isOpen()) {
                     ch.writeInbound(read); // throws if an exception reached the end of the pipeline
@@ -188,14 +238,7 @@ class FramingPropertiesTest {
                 }
             }
             ch.checkException();
-            List<String> answers = new ArrayList<>();
-            for (ByteBuf out; (out = ch.readOutbound()) != null; ) {
-                answers.add(ByteBufUtil.hexDump(out));
-                out.release();
-            }
-            if (!ch.isOpen()) {
-                answers.add("closed");
-            }
+            String answers = Wire.readAllHex(ch) + (ch.isOpen() ? "" : "closed");
             assertEquals(expectedAnswers(c.wire()), answers, what);
             assertFalse(ch.finishAndReleaseAll(), what);
         });
@@ -210,16 +253,7 @@ class FramingPropertiesTest {
                 wire[0] = 0x41; // often answer with the right ack
                 c.reads().get(0).setByte(0, 0x41);
             }
-            EmbeddedChannel ch = new EmbeddedChannel();
-            Pipelines.connectingSide(ch.pipeline(), LinkSecurity.PLAINTEXT, new HeartbeatHandler(new HeartbeatHandler.Listener() {
-                @Override
-                public void ackReceived(int sequence, long rttNanos, long atNanos) {
-                }
-
-                @Override
-                public void connectionClosed(Throwable cause) {
-                }
-            }), new ConnectionErrorHandler("prop"));
+            EmbeddedChannel ch = Channels.connecting(new HeartbeatHandler(Channels.IGNORE));
             Future<Channel> ready = ConnectingHandshake.ready(ch, TimeUnit.SECONDS.toNanos(10));
             ByteBuf hello = ch.readOutbound();
             hello.release();
@@ -231,7 +265,7 @@ class FramingPropertiesTest {
                 }
             }
             ch.checkException();
-            boolean accepted = wire.length >= 4 && word(wire, 0) == 0x4101a219;
+            boolean accepted = wire.length >= 4 && word(wire, 0) == 0x4102a219;
             if (wire.length < 4) {
                 assertFalse(ready.isDone(), what + ": still waiting for a whole answer");
             } else {

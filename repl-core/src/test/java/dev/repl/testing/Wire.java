@@ -4,9 +4,21 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
+import java.util.HexFormat;
 
 /** Bytes in and out of an {@link EmbeddedChannel}, as hex, releasing what it reads. */
 public final class Wire {
+
+    /**
+     * What a leader named {@code leader}, heartbeating every 100 ms, says first on every link of
+     * the default cluster: hello (version 2, tag a219), identity (leader, 100 ms), term 0, and its
+     * name in three name frames.
+     */
+    public static final String LEADER_HELLO = "4a02a219" + "494c0064" + "54000000" + "4e6c6561" + "4e646572" + "4e000000";
+    /** The same from a probe named {@code probe}. */
+    public static final String PROBE_HELLO = "4a02a219" + "49500000" + "54000000" + "4e70726f" + "4e626500";
+    /** The ack of either: the hello's own payload, echoed. */
+    public static final String HELLO_ACK = "4102a219";
 
     private Wire() {
     }
@@ -21,9 +33,22 @@ public final class Wire {
         }
     }
 
-    /** The hello of the default cluster, as a leader sends it first: {@code 4a 01 a2 19}. */
-    public static ByteBuf hello() {
-        return bytes(0x4a, 0x01, 0xa2, 0x19);
+    /** Every outbound buffer so far, as one hex string; each buffer is released. */
+    public static String readAllHex(EmbeddedChannel channel) {
+        StringBuilder hex = new StringBuilder();
+        for (ByteBuf buf; (buf = channel.readOutbound()) != null; ) {
+            hex.append(ByteBufUtil.hexDump(buf));
+            buf.release();
+        }
+        return hex.toString();
+    }
+
+    public static ByteBuf hex(String hex) {
+        return Unpooled.wrappedBuffer(HexFormat.of().parseHex(hex));
+    }
+
+    public static ByteBuf leaderHello() {
+        return hex(LEADER_HELLO);
     }
 
     public static ByteBuf bytes(int... values) {

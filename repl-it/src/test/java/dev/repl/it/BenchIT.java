@@ -3,9 +3,8 @@ package dev.repl.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -19,14 +18,12 @@ class BenchIT {
     void rttBaselinePrintsBothRowsAndAPositiveRatio() {
         ReplProcess bench = repl.run(Duration.ofSeconds(60), "bench", "rtt", "--baseline", "--duration", "1s", "--warmup", "1s", "--json");
         assertEquals(0, bench.exitCode(), bench.stderr());
-        String json = bench.stdout();
+        JsonNode json = Json.parse(bench.stdout());
         for (String row : new String[] {"netty", "raw"}) {
-            Matcher m = Pattern.compile("\"" + row + "\": \\{\"transport\": \"" + row + "\", \"count\": (\\d+), \"perSecond\": (\\d+), \"p50Us\": ([0-9.]+)").matcher(json);
-            assertTrue(m.find(), json);
-            assertTrue(Long.parseLong(m.group(1)) > 0 && Double.parseDouble(m.group(3)) > 0, json);
+            assertEquals(row, json.get(row).get("transport").asText(), json.toString());
+            assertTrue(json.get(row).get("count").asLong() > 0 && json.get(row).get("p50Us").asDouble() > 0, json.toString());
         }
-        Matcher ratio = Pattern.compile("\"ratio\": \\{\"p50\": ([0-9.]+)").matcher(json);
-        assertTrue(ratio.find() && Double.parseDouble(ratio.group(1)) > 0, json);
+        assertTrue(json.get("ratio").get("p50").asDouble() > 0, json.toString());
         assertTrue(bench.stderr().contains("rtt: raw"), "progress is shown on stderr");
     }
 
@@ -42,10 +39,9 @@ class BenchIT {
         ReplProcess bench = repl.run(Duration.ofSeconds(120), "bench", "rtt", "--baseline", "--connections", "3", "--count", "3000",
                 "--warmup", "1s", "--json");
         assertEquals(0, bench.exitCode(), bench.stderr());
+        JsonNode json = Json.parse(bench.stdout());
         for (String row : new String[] {"netty", "raw"}) {
-            Matcher m = Pattern.compile("\"" + row + "\": \\{\"transport\": \"" + row + "\", \"count\": (\\d+)").matcher(bench.stdout());
-            assertTrue(m.find(), bench.stdout());
-            assertEquals(3000, Long.parseLong(m.group(1)), "exactly --count round trips are recorded: " + bench.stdout());
+            assertEquals(3000, json.get(row).get("count").asLong(), "exactly --count round trips are recorded: " + json);
         }
     }
 
@@ -55,14 +51,13 @@ class BenchIT {
         ReplProcess bench = repl.run(Duration.ofSeconds(180), "bench", "fanout", "--followers", "50", "--rate", "10",
                 "--duration", "2s", "--warmup", "1s", "--base-port", Integer.toString(base), "--json");
         assertEquals(0, bench.exitCode(), bench.stdout() + bench.stderr());
-        String json = bench.stdout();
-        assertTrue(json.contains("\"followers\": 50"), json);
-        assertTrue(json.contains("\"followersUp\": 50"), json);
+        JsonNode json = Json.parse(bench.stdout());
+        assertEquals(50, json.get("followers").asInt(), json.toString());
+        assertEquals(50, json.get("followersUp").asInt(), json.toString());
         for (String field : new String[] {"leaderCpuCores", "heapLiveMiB", "rssMiB"}) {
-            Matcher m = Pattern.compile("\"" + field + "\": ([0-9.]+)").matcher(json);
-            assertTrue(m.find() && Double.parseDouble(m.group(1)) > 0, field + " in " + json);
+            assertTrue(json.get(field).asDouble() > 0, field + " in " + json);
         }
-        assertTrue(json.contains("\"rttUs\": {\"p50\": "), json);
+        assertTrue(json.get("rttUs").get("p50").isNumber(), json.toString());
         assertTrue(bench.stderr().contains("fanout: 50/50 followers up"), "progress is shown on stderr");
     }
 }

@@ -1,5 +1,6 @@
 package dev.repl.it;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -67,12 +68,17 @@ final class Cluster {
 
     /** GET a path of the leader's admin endpoint. */
     String get(String path) {
+        return get(admin(), path);
+    }
+
+    /** GET a path of an admin endpoint, which must answer 200. */
+    static String get(String admin, String path) {
         try {
             HttpResponse<String> response = HttpClient.newHttpClient().send(
-                    HttpRequest.newBuilder(URI.create("http://" + admin() + path)).timeout(Duration.ofSeconds(10)).build(),
+                    HttpRequest.newBuilder(URI.create("http://" + admin + path)).timeout(Duration.ofSeconds(10)).build(),
                     HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() != 200) {
-                throw new IllegalStateException("GET " + path + " answered " + response.statusCode());
+                throw new IllegalStateException("GET " + path + " answered " + response.statusCode() + ": " + response.body());
             }
             return response.body();
         } catch (IOException e) {
@@ -81,6 +87,16 @@ final class Cluster {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The leader's {@code /status}, parsed. */
+    JsonNode status() {
+        return Json.parse(get("/status"));
+    }
+
+    /** One follower's entry in the leader's {@code /status}. */
+    JsonNode follower(String name) {
+        return Json.follower(status(), name);
     }
 
     private String followerList() {

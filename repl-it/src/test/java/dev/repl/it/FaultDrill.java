@@ -1,12 +1,12 @@
 package dev.repl.it;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
@@ -15,6 +15,7 @@ import java.util.SplittableRandom;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.HdrHistogram.Histogram;
 
 /**
  * A reproducible schedule of faults and heals over a {@link NetnsCluster}: from a seed it draws
@@ -43,7 +44,14 @@ final class FaultDrill {
         LEADER_CUT
     }
 
-    /** What happened to one fault. Latencies are -1 when the event never came within the wait. */
+    /**
+     * What happened to one fault. Latencies are -1 when the event never came within the wait.
+     *
+     * @param detectedMs  from the fault to the victim's DOWN at the leader; for LOSS, which needs no
+     *                    verdict, 0 when acks still came through during the loss and -1 when none did
+     * @param recoveredMs from the start of the heal (the restart, SIGCONT, the rules removed) to UP,
+     *                    or 0 when the victim was UP again before the heal began
+     */
     record Outcome(Kind kind, int victim, long detectedMs, long recoveredMs, int falseAlarms, int suspicions, boolean withinBound) {
     }
 
@@ -52,6 +60,7 @@ final class FaultDrill {
     private static final Pattern CHANGE = Pattern.compile("^(\\d\\d:\\d\\d:\\d\\d\\.\\d{3}) \\w+ leader: (follower-\\d+) (\\w+) -> (\\w+)");
 
     private final NetnsCluster cluster;
+    private final long seed;
     private final SplittableRandom random;
     private final long silenceBoundMs;
     private final List<Outcome> outcomes = new ArrayList<>();
@@ -59,6 +68,7 @@ final class FaultDrill {
     /** @param silenceBoundMs how soon a silent follower should be DOWN: a failure timeout plus one interval */
     FaultDrill(NetnsCluster cluster, long seed, long silenceBoundMs) {
         this.cluster = cluster;
+        this.seed = seed;
         this.random = new SplittableRandom(seed);
         this.silenceBoundMs = silenceBoundMs;
     }
@@ -127,6 +137,9 @@ final class FaultDrill {
         long detected = -1;
         if (kind == Kind.LOSS) {
             Thread.sleep(2 * silenceBoundMs); // long enough for a verdict, were one due
+            // TCP retransmits what is lost: acks must still come through, whatever the detector made of the gaps.
+            JsonNode victimNow = Json.follower(Json.parse(cluster.status()), NetnsCluster.name(victim));
+            detected = !victimNow.path("lastAckAgeMs").isNull() && victimNow.path("lastAckAgeMs").asLong() < 2 * silenceBoundMs ? 0 : -1;
         } else {
             LocalTime seen = awaitAll(() -> changesSince(logMark), victims, "DOWN");
             detected = seen == null ? -1 : Math.max(0, injected.until(seen, ChronoUnit.MILLIS));
@@ -138,16 +151,17 @@ final class FaultDrill {
             }
         }
 
+        // Recovery is measured from the start of the heal: a restarted follower's time to start counts.
         LocalTime healed = LocalTime.now();
         int healMark = cluster.node(NetnsCluster.LEADER).stderr().length();
+        List<Change> beforeHeal = changesSince(logMark);
+        List<String> notUp = victims.stream().filter(v -> !lastStateIsUp(beforeHeal, v)).toList();
         switch (kind) {
             case KILL -> cluster.startFollower(victim);
             case FREEZE -> cluster.node(victim).signal("CONT");
             default -> cluster.clearFirewall(kind == Kind.LEADER_CUT ? NetnsCluster.LEADER : victim);
         }
-        long recovered = 0; // a victim the leader already saw come back during the fault needs nothing more
-        List<Change> sinceInjection = changesSince(logMark);
-        List<String> notUp = victims.stream().filter(v -> !lastStateIsUp(sinceInjection, v)).toList();
+        long recovered = 0; // a victim the leader saw come back before the heal began needs nothing more
         if (!notUp.isEmpty()) {
             LocalTime up = awaitAll(() -> changesSince(healMark), notUp, "UP");
             recovered = up == null ? -1 : Math.max(0, healed.until(up, ChronoUnit.MILLIS));
@@ -165,10 +179,12 @@ final class FaultDrill {
         return new Outcome(kind, victim, detected, recovered, falseAlarms, suspicions, kind == Kind.LOSS || within);
     }
 
+    /** Every follower UP before the next fault, or the drill fails naming its seed: a fault on a DOWN follower would show nothing. */
     private void awaitAllUp() throws InterruptedException {
         long deadline = System.nanoTime() + WAIT.toNanos();
+        String status = "";
         while (System.nanoTime() < deadline) {
-            String status = cluster.status();
+            status = cluster.status();
             boolean all = true;
             for (int f = 1; f <= cluster.followers(); f++) {
                 all &= isUp(status, NetnsCluster.name(f));
@@ -178,6 +194,7 @@ final class FaultDrill {
             }
             Thread.sleep(100);
         }
+        throw new AssertionError("seed " + seed + ": not every follower was UP within " + WAIT.toSeconds() + " s of the last heal: " + status);
     }
 
     /** True when the follower's last change in {@code changes} left it UP, or it had none. */
@@ -207,8 +224,7 @@ final class FaultDrill {
     }
 
     private static boolean isUp(String statusJson, String follower) {
-        Matcher m = Pattern.compile("\"name\": \"" + follower + "\"[^}]*?\"state\": \"(\\w+)\"").matcher(statusJson);
-        return m.find() && m.group(1).equals("UP");
+        return Json.follower(Json.parse(statusJson), follower).path("state").asText().equals("UP");
     }
 
     private static String rules(String input, String output) {
@@ -280,12 +296,18 @@ final class FaultDrill {
         return t.toString();
     }
 
+    /** p50 / p99 / max of latencies in ms; "missing" when one of them never came. */
     private static String triple(long[] values) {
-        long[] sorted = values.clone();
-        Arrays.sort(sorted);
-        if (sorted.length == 0 || sorted[0] < 0) {
-            return sorted.length == 0 ? "-" : "missing";
+        if (values.length == 0) {
+            return "-";
         }
-        return sorted[(sorted.length - 1) / 2] + " / " + sorted[(int) Math.ceil(0.99 * sorted.length) - 1] + " / " + sorted[sorted.length - 1];
+        Histogram ms = new Histogram(3);
+        for (long v : values) {
+            if (v < 0) {
+                return "missing";
+            }
+            ms.recordValue(v);
+        }
+        return ms.getValueAtPercentile(50) + " / " + ms.getValueAtPercentile(99) + " / " + ms.getMaxValue();
     }
 }

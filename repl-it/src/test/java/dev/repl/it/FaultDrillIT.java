@@ -1,5 +1,6 @@
 package dev.repl.it;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -17,11 +18,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * partitions both ways and one way, resets, random loss, kills, freezes, and the leader cut off.
  * Replay a run with the seed it prints first:
  * {@code mvn -B -pl repl-it verify -Dit.test=FaultDrillIT -Ddrill.seed=SEED [-Ddrill.faults=300]}.
- * Latencies are reported against their bounds, never asserted; what is asserted is that every
- * fault was seen and every heal recovered, that followers noticed a lost leader, and that nothing
- * is left. False alarms (a bystander declared DOWN) are counted and reported, not asserted: on
- * this machine one comes from a scheduling stall about once in 300 faults (docs/reliability.md),
- * and a test must not hang on a timing.
+ * Latencies are reported against their bounds, never asserted. What is asserted, each failure
+ * naming the seed: every fault was seen (for random loss: acks still came through), every heal
+ * recovered, followers noticed a lost leader, no bystander was declared DOWN, and nothing is left.
  */
 class FaultDrillIT {
 
@@ -65,14 +64,10 @@ class FaultDrillIT {
         assertTrue(Netns.namespaces().stream().noneMatch(ns -> ns.startsWith(prefix)), "every namespace of the run is gone");
         for (FaultDrill.Outcome o : drill.outcomes()) {
             String what = "seed " + seed + ": " + o;
-            if (o.kind() != FaultDrill.Kind.LOSS) {
-                assertTrue(o.detectedMs() >= 0, "the leader saw the fault: " + what);
-            }
+            assertTrue(o.detectedMs() >= 0, (o.kind() == FaultDrill.Kind.LOSS ? "acks still came through the loss: "
+                    : "the leader saw the fault: ") + what);
             assertTrue(o.recoveredMs() >= 0, "everyone was UP again after the heal: " + what);
-        }
-        int falseAlarms = drill.outcomes().stream().mapToInt(FaultDrill.Outcome::falseAlarms).sum();
-        if (falseAlarms > 0) {
-            System.out.println("drill: WARNING: " + falseAlarms + " false alarm(s), seed " + seed + "; see the table");
+            assertEquals(0, o.falseAlarms(), "no bystander was declared DOWN: " + what);
         }
     }
 

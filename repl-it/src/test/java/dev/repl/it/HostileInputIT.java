@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.repl.testing.Wire;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -13,7 +14,11 @@ import java.net.InetAddress;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -52,9 +57,9 @@ class HostileInputIT {
             honest.setSoTimeout(10_000);
             OutputStream out = honest.getOutputStream();
             InputStream in = honest.getInputStream();
-            out.write(new byte[] {0x4a, 0x01, (byte) 0xa2, 0x19, 0x48, 0x00, 0x00, 0x2a});
+            out.write(HexFormat.of().parseHex(Wire.LEADER_HELLO + "4800002a"));
             out.flush();
-            assertEquals(0x4101a219, readInt(in), "the hello is accepted");
+            assertEquals(0x4102a219, readInt(in), "the hello is accepted");
             assertEquals(0x4100002a, readInt(in), "an ack with the same sequence number");
 
             ReplProcess check = repl.run(START, "heartbeat", "--followers", "127.0.0.1:" + port, "--timeout", "10s");
@@ -88,7 +93,7 @@ class HostileInputIT {
         }
         // The leader's connection was admitted before the flood and kept its heartbeats flowing.
         assertFalse(cluster.leader.stderr().contains("-> DOWN"), cluster.leader.stderr());
-        assertTrue(cluster.get("/status").contains("\"state\": \"UP\""), cluster.get("/status"));
+        assertEquals("UP", cluster.follower("follower-1").get("state").asText());
         long reports = follower.stderr().lines().filter(line -> line.contains("refused")).count();
         assertTrue(reports >= 1 && reports < 100, "refusals are logged a line a second at most, not one per connection: " + reports);
     }
@@ -118,5 +123,79 @@ class HostileInputIT {
                 follower.stderr());
         ReplProcess check = repl.run(START, "heartbeat", "--followers", "127.0.0.1:" + port, "--timeout", "10s");
         assertEquals(0, check.exitCode(), "a real heartbeat is still answered");
+    }
+
+    /**
+     * One connection pipelines heartbeats as fast as it can and never reads its acks. Without
+     * backpressure the follower queued acks until its heap ran out; now it stops reading that
+     * connection while its acks cannot be written, so it keeps answering everyone else.
+     */
+    @Test
+    void peerThatSendsAndNeverReadsCostsOnlyItsOwnConnection() throws Exception {
+        int followerAdmin = ReplLauncher.freePort();
+        // A long idle timeout, so the flood is held back by backpressure alone for the whole run.
+        Cluster cluster = new Cluster(repl, 1).followerArgs("--idle-timeout", "5m", "--admin-port", Integer.toString(followerAdmin)).start();
+        String admin = "127.0.0.1:" + followerAdmin;
+        AtomicLong sent = new AtomicLong();
+        byte[] burst = heartbeats(16 * 1024);
+        try (Socket flood = new Socket(); Socket honest = new Socket(InetAddress.getLoopbackAddress(), cluster.followerPorts[0])) {
+            flood.setReceiveBufferSize(4 * 1024);
+            flood.connect(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), cluster.followerPorts[0]));
+            Thread sender = new Thread(() -> {
+                try {
+                    OutputStream out = flood.getOutputStream();
+                    out.write(HexFormat.of().parseHex(Wire.LEADER_HELLO));
+                    while (true) {
+                        out.write(burst); // blocks once the follower stops reading
+                        sent.addAndGet(burst.length / 4);
+                    }
+                } catch (IOException closed) {
+                    // the test closed the socket
+                }
+            }, "flood");
+            sender.setDaemon(true);
+            sender.start();
+
+            honest.setSoTimeout(10_000);
+            OutputStream out = honest.getOutputStream();
+            InputStream in = honest.getInputStream();
+            out.write(HexFormat.of().parseHex(Wire.PROBE_HELLO));
+            assertEquals(0x4102a219, readInt(in));
+            int[] sequence = {0};
+            long[] most = {0, 0};
+            await("the follower to keep answering another connection and its leader for 10 s of flood")
+                    .during(Duration.ofSeconds(10)).atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
+                    .until(() -> {
+                        int seq = ++sequence[0] & 0xff;
+                        out.write(new byte[] {0x48, 0, 0, (byte) seq});
+                        String metrics = Cluster.get(admin, "/metrics");
+                        most[0] = Math.max(most[0], (long) metric(metrics, "jvm_memory_used_bytes{area=\"heap\"}"));
+                        most[1] = Math.max(most[1], (long) metric(metrics, "repl_netty_buffer_memory_bytes{kind=\"direct\"}"));
+                        return readInt(in) == (0x41000000 | seq) && cluster.follower("follower-1").get("state").asText().equals("UP");
+                    });
+            System.out.printf("flood: %d heartbeats taken by the follower in 10 s; at most %d KiB of heap used and %d KiB of direct buffers%n",
+                    sent.get(), most[0] / 1024, most[1] / 1024);
+            assertTrue(sent.get() > 0, "the flood got going");
+            assertTrue(most[0] < 64L * 1024 * 1024, "the heap stays small: at most " + most[0] + " bytes used");
+            assertTrue(most[1] < 16L * 1024 * 1024, "Netty's buffers stay small: at most " + most[1] + " bytes");
+        }
+        assertFalse(cluster.leader.stderr().contains("-> DOWN"), "the real leader kept the follower UP:\n" + cluster.leader.stderr());
+        assertFalse(cluster.followers.get(0).stderr().contains("OutOfMemoryError"), cluster.followers.get(0).stderr());
+    }
+
+    private static byte[] heartbeats(int count) {
+        byte[] frames = new byte[4 * count];
+        for (int i = 0; i < count; i++) {
+            frames[4 * i] = 0x48;
+            frames[4 * i + 3] = (byte) i;
+        }
+        return frames;
+    }
+
+    /** The value of one sample line of a Prometheus text exposition. */
+    private static double metric(String exposition, String sample) {
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(sample) + " (\\S+)$").matcher(exposition);
+        assertTrue(m.find(), sample + " in\n" + exposition);
+        return Double.parseDouble(m.group(1));
     }
 }

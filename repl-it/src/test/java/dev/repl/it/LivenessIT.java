@@ -7,16 +7,20 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -36,8 +40,9 @@ class LivenessIT {
         cluster.followers.get(1).kill();
         // The evidence is the connection, not a timeout: no waiting for silence was needed.
         cluster.leader.awaitLogMatching("follower-2 (UP|SUSPECT) -> DOWN: connection", START);
-        assertTrue(cluster.get("/status").contains("\"name\": \"follower-2\", \"address\": \"127.0.0.1:" + cluster.followerPorts[1]
-                + "\", \"state\": \"DOWN\""), cluster.get("/status"));
+        JsonNode victim = cluster.follower("follower-2");
+        assertEquals("127.0.0.1:" + cluster.followerPorts[1], victim.get("address").asText());
+        assertEquals("DOWN", victim.get("state").asText(), victim.toString());
     }
 
     @Test
@@ -64,7 +69,7 @@ class LivenessIT {
         cluster.startFollower(0);
         cluster.leader.awaitLog("follower-1 DOWN -> UP", START);
         assertEquals(1, reconnects(cluster, "follower-1"));
-        assertTrue(cluster.get("/status").contains("\"connectAttempts\""), "attempts are visible");
+        assertTrue(cluster.follower("follower-1").get("connectAttempts").asLong() >= 2, "attempts are visible");
     }
 
     @Test
@@ -75,7 +80,7 @@ class LivenessIT {
         }
         cluster.leader.kill();
         for (ReplProcess follower : cluster.followers) {
-            follower.awaitLog("leader lost: no heartbeat for", START);
+            follower.awaitLog("leader lost: no heartbeat from leader (", START);
         }
     }
 
@@ -147,7 +152,23 @@ class LivenessIT {
                 "--admin-port", Integer.toString(followerAdmin)).awaitLog("leader up", START);
         ReplProcess status = repl.run(START, "status", "--admin", "127.0.0.1:" + followerAdmin, "--json");
         assertEquals(0, status.exitCode(), status.stderr());
-        assertTrue(status.stdout().contains("\"role\": \"follower\", \"leader\": {\"state\": \"UP\""), status.stdout());
+        JsonNode view = Json.parse(status.stdout());
+        assertEquals("follower", view.get("role").asText());
+        assertEquals("UP", view.get("leader").get("state").asText(), view.toString());
+        assertEquals("leader", view.get("leader").get("name").asText(), "the follower names its leader");
+        assertEquals("ok\n", Cluster.get("127.0.0.1:" + followerAdmin, "/health"));
+    }
+
+    @Test
+    void healthTurnsUnhealthyWhenTheLeaderReachesNoFollowerButLivenessStays() throws Exception {
+        Cluster cluster = new Cluster(repl, 1).start();
+        cluster.followers.get(0).kill();
+        cluster.leader.awaitLogMatching("follower-1 (UP|SUSPECT) -> DOWN", START);
+        HttpResponse<String> health = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://" + cluster.admin() + "/health"))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(503, health.statusCode());
+        assertEquals("not healthy: no follower reachable: follower-1 DOWN\n", health.body());
+        assertEquals("ok\n", cluster.get("/livez"));
     }
 
     private String status(Cluster cluster) {
@@ -161,8 +182,6 @@ class LivenessIT {
     }
 
     private static long reconnects(Cluster cluster, String follower) {
-        Matcher m = Pattern.compile("\"name\": \"" + follower + "\".*?\"reconnects\": (\\d+)").matcher(cluster.get("/status"));
-        assertTrue(m.find(), cluster.get("/status"));
-        return Long.parseLong(m.group(1));
+        return cluster.follower(follower).get("reconnects").asLong();
     }
 }

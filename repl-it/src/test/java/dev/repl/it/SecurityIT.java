@@ -9,11 +9,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.repl.config.TlsConfig;
 import dev.repl.handshake.ClusterId;
 import dev.repl.testing.TestPki;
+import dev.repl.testing.Wire;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
@@ -118,7 +120,7 @@ class SecurityIT {
         context.init(null, trustManagers.getTrustManagers(), null);
         try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", port)) {
             socket.setSoTimeout(10_000);
-            socket.getOutputStream().write(new byte[] {0x4a, 0x01, (byte) 0xa2, 0x19});
+            socket.getOutputStream().write(HexFormat.of().parseHex(Wire.LEADER_HELLO));
             socket.getOutputStream().flush();
             if (socket.getInputStream().read() < 0) {
                 throw new IOException("closed by the follower");

@@ -1,5 +1,11 @@
-package dev.repl.cli;
+package dev.repl.cli.bench;
 
+import dev.repl.admin.Json;
+import dev.repl.cli.DetectorOptions;
+import dev.repl.cli.DurationConverter;
+import dev.repl.cli.ExitCodes;
+import dev.repl.cli.FollowerProcess;
+import dev.repl.cli.FollowerProcesses;
 import dev.repl.config.NodeAddress;
 import dev.repl.config.Peer;
 import dev.repl.config.ReplicationConfig;
@@ -13,6 +19,7 @@ import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
@@ -21,11 +28,11 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -82,19 +89,15 @@ final class DetectionBench implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        try {
-            detector = options.toConfig();
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage());
-        }
+        detector = options.toConfig();
         Peer victim = new Peer("victim", NodeAddress.loopback(freePort()));
         Peer bystander = new Peer("bystander", NodeAddress.loopback(freePort()));
         FollowerProcesses children = new FollowerProcesses(false);
         Thread reaper = new Thread(children::stopAll, "bench-reaper");
         Runtime.getRuntime().addShutdownHook(reaper);
-        double[] killed = new double[kills];
-        double[] frozen = new double[freezes];
-        double[] thawed = new double[freezes];
+        Histogram killed = new Histogram(3);
+        Histogram frozen = new Histogram(3);
+        Histogram thawed = new Histogram(3);
         int loadAlarms;
         int loadSuspicions;
         FollowerProcess victimProcess = children.start(victim);
@@ -119,7 +122,7 @@ final class DetectionBench implements Callable<Integer> {
                 victimFaulted.set(true);
                 long t0 = System.nanoTime();
                 victimProcess.kill();
-                killed[i] = millis(await(victim, FollowerState.DOWN) - t0);
+                killed.recordValue(micros(await(victim, FollowerState.DOWN) - t0));
                 victimProcess = children.start(victim);
                 await(victim, FollowerState.UP);
                 victimFaulted.set(false);
@@ -130,10 +133,10 @@ final class DetectionBench implements Callable<Integer> {
                 victimFaulted.set(true);
                 signal(victimProcess.pid(), "STOP");
                 long t0 = System.nanoTime();
-                frozen[i] = millis(await(victim, FollowerState.DOWN) - t0);
+                frozen.recordValue(micros(await(victim, FollowerState.DOWN) - t0));
                 signal(victimProcess.pid(), "CONT");
                 long t1 = System.nanoTime();
-                thawed[i] = millis(await(victim, FollowerState.UP) - t1);
+                thawed.recordValue(micros(await(victim, FollowerState.UP) - t1));
                 victimFaulted.set(false);
                 settle(SETTLE);
                 progress(err, "freeze", i + 1, freezes);
@@ -147,17 +150,39 @@ final class DetectionBench implements Callable<Integer> {
             children.stopAll();
             Runtime.getRuntime().removeShutdownHook(reaper);
         }
-        report(out, Percentiles.of(killed), Percentiles.of(frozen), Percentiles.of(thawed), loadAlarms, loadSuspicions);
+        report(out, Latency.of(killed), Latency.of(frozen), Latency.of(thawed), loadAlarms, loadSuspicions);
         return ExitCodes.OK;
     }
 
-    private void report(PrintWriter out, Percentiles killed, Percentiles frozen, Percentiles thawed, int loadAlarms, int loadSuspicions) {
-        String detectorName = detector.policy().name().toLowerCase();
+    /** Detection latencies of one kind, in milliseconds to 0.1; null without samples. */
+    record Latency(long count, Double p50Ms, Double p99Ms, Double maxMs) {
+
+        static Latency of(Histogram micros) {
+            if (micros.getTotalCount() == 0) {
+                return new Latency(0, null, null, null);
+            }
+            return new Latency(micros.getTotalCount(), millis(micros.getValueAtPercentile(50)), millis(micros.getValueAtPercentile(99)),
+                    millis(micros.getMaxValue()));
+        }
+
+        private static double millis(long micros) {
+            return Math.round(micros / 100.0) / 10.0;
+        }
+    }
+
+    record HealthyRun(long seconds, int falseAlarms, int falseSuspicions) {
+    }
+
+    /** {@code --json}'s document. */
+    record Result(String detector, long intervalMs, Latency kill, Latency freeze, Latency thaw, int falseAlarms, int falseSuspicions,
+                  HealthyRun healthyUnderLoad) {
+    }
+
+    private void report(PrintWriter out, Latency killed, Latency frozen, Latency thawed, int loadAlarms, int loadSuspicions) {
+        String detectorName = detector.policy().name().toLowerCase(Locale.ROOT);
         if (json) {
-            out.printf("{\"detector\": \"%s\", \"intervalMs\": %d, \"kill\": %s, \"freeze\": %s, \"thaw\": %s, "
-                            + "\"falseAlarms\": %d, \"falseSuspicions\": %d, \"healthyUnderLoad\": {\"seconds\": %d, \"falseAlarms\": %d, \"falseSuspicions\": %d}}%n",
-                    detectorName, detector.heartbeatInterval().toMillis(), json(killed), json(frozen), json(thawed),
-                    falseAlarms.get(), falseSuspicions.get(), healthy.toSeconds(), loadAlarms, loadSuspicions);
+            out.print(Json.line(new Result(detectorName, detector.heartbeatInterval().toMillis(), killed, frozen, thawed,
+                    falseAlarms.get(), falseSuspicions.get(), new HealthyRun(healthy.toSeconds(), loadAlarms, loadSuspicions))));
         } else {
             out.printf("%-36s %6s %9s %9s %9s%n", "detector " + detectorName + ", interval " + detector.heartbeatInterval().toMillis() + " ms", "count", "p50 ms", "p99 ms", "max ms");
             row(out, "SIGKILL -> DOWN", killed);
@@ -169,12 +194,12 @@ final class DetectionBench implements Callable<Integer> {
         out.flush();
     }
 
-    private static void row(PrintWriter out, String what, Percentiles p) {
-        out.printf("%-36s %6d %9.1f %9.1f %9.1f%n", what, p.count(), p.p50(), p.p99(), p.max());
+    private static void row(PrintWriter out, String what, Latency l) {
+        out.printf(Locale.ROOT, "%-36s %6d %9s %9s %9s%n", what, l.count(), ms(l.p50Ms()), ms(l.p99Ms()), ms(l.maxMs()));
     }
 
-    private static String json(Percentiles p) {
-        return String.format("{\"count\": %d, \"p50Ms\": %.1f, \"p99Ms\": %.1f, \"maxMs\": %.1f}", p.count(), p.p50(), p.p99(), p.max());
+    private static String ms(Double value) {
+        return value == null ? "-" : String.format(Locale.ROOT, "%.1f", value);
     }
 
     private long await(Peer follower, FollowerState state) throws InterruptedException {
@@ -231,8 +256,8 @@ final class DetectionBench implements Callable<Integer> {
         }
     }
 
-    private static double millis(long nanos) {
-        return nanos / 1e6;
+    private static long micros(long nanos) {
+        return Math.max(0, TimeUnit.NANOSECONDS.toMicros(nanos));
     }
 
     private static int freePort() throws IOException {

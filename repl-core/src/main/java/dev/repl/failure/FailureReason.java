@@ -1,9 +1,13 @@
-package dev.repl.transport;
+package dev.repl.failure;
 
-import dev.repl.handshake.HandshakeFailedException;
 import dev.repl.protocol.ProtocolException;
 import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.unix.Errors;
+import java.io.IOException;
+import java.net.ConnectException;
 import java.net.NoRouteToHostException;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.nio.channels.ClosedChannelException;
 import java.util.Locale;
@@ -20,7 +24,6 @@ public enum FailureReason {
     REJECTED("rejected by peer"),
     UNREACHABLE("unreachable"),
     UNKNOWN_HOST("unknown host"),
-    PROCESS_EXITED("process exited"),
     OTHER("failed");
 
     /** What Netty's native transport puts before the OS message: {@code bind(..) failed with error(-98): }. */
@@ -36,6 +39,12 @@ public enum FailureReason {
         return text;
     }
 
+    /**
+     * Classifies by type: this project's own exceptions, then the JDK's and Netty's. The native
+     * transport says which system call failed with which errno ({@link Errors.NativeIoException});
+     * the JDK's NIO transport, used only where epoll is not, reports a reset as a bare
+     * {@link IOException}, which is the one case left to the operating system's words.
+     */
     public static FailureReason of(Throwable cause) {
         if (cause instanceof HandshakeFailedException handshake) {
             return handshake.reason();
@@ -46,7 +55,7 @@ public enum FailureReason {
         if (cause instanceof ProtocolException) {
             return PROTOCOL_ERROR;
         }
-        if (cause instanceof ConnectTimeoutException) {
+        if (cause instanceof ConnectTimeoutException || cause instanceof SocketTimeoutException) {
             return TIMED_OUT;
         }
         if (cause instanceof UnknownHostException) {
@@ -55,23 +64,27 @@ public enum FailureReason {
         if (cause instanceof NoRouteToHostException) {
             return UNREACHABLE;
         }
+        if (cause instanceof ConnectException) {
+            // epoll's and NIO's refused connect alike; an unreachable network is NoRouteToHostException
+            return CONNECTION_REFUSED;
+        }
         if (cause instanceof ClosedChannelException) {
             return CLOSED;
         }
-        String message = lower(cause.getMessage());
-        if (message.contains("connection refused")) {
-            return CONNECTION_REFUSED;
+        if (cause instanceof Errors.NativeIoException nativeError) {
+            int errno = nativeError.expectedErr();
+            return errno == Errors.ERRNO_ECONNRESET_NEGATIVE || errno == Errors.ERRNO_EPIPE_NEGATIVE ? CONNECTION_RESET : OTHER;
         }
-        if (message.contains("connection reset") || message.contains("broken pipe")) {
+        if (cause instanceof SocketException || cause != null && cause.getClass() == IOException.class && isNioReset(cause.getMessage())) {
             return CONNECTION_RESET;
         }
-        if (message.contains("timed out")) {
-            return TIMED_OUT;
-        }
-        if (message.contains("unreachable")) {
-            return UNREACHABLE;
-        }
         return OTHER;
+    }
+
+    /** The JDK's NIO names ECONNRESET and EPIPE only in the operating system's message. */
+    private static boolean isNioReset(String message) {
+        String m = lower(message);
+        return m.contains("connection reset") || m.contains("broken pipe");
     }
 
     /**

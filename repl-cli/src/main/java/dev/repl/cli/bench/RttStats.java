@@ -1,6 +1,5 @@
-package dev.repl.cli;
+package dev.repl.cli.bench;
 
-import java.util.Locale;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -25,14 +24,24 @@ record RttStats(String transport, long count, double seconds, double p50, double
                 p99 / floor.p99, p999 / floor.p999, max / floor.max);
     }
 
-    String json() {
-        return String.format(Locale.ROOT, "{\"transport\": \"%s\", \"count\": %d, \"perSecond\": %.0f, "
-                        + "\"p50Us\": %.1f, \"p90Us\": %.1f, \"p99Us\": %.1f, \"p999Us\": %.1f, \"maxUs\": %.1f}",
-                transport, count, perSecond(), p50, p90, p99, p999, max);
+    /** One transport's row as {@code --json} prints it, in microseconds to 0.1. */
+    record Row(String transport, long count, long perSecond, double p50Us, double p90Us, double p99Us, double p999Us, double maxUs) {
     }
 
-    String ratioJson() {
-        return String.format(Locale.ROOT, "{\"p50\": %.3f, \"p90\": %.3f, \"p99\": %.3f, \"p999\": %.3f, \"max\": %.3f}", p50, p90, p99, p999, max);
+    /** A ratio row as {@code --json} prints it, to 0.001. */
+    record Ratio(double p50, double p90, double p99, double p999, double max) {
+    }
+
+    Row row() {
+        return new Row(transport, count, Math.round(perSecond()), round(p50, 10), round(p90, 10), round(p99, 10), round(p999, 10), round(max, 10));
+    }
+
+    Ratio ratioRow() {
+        return new Ratio(round(p50, 1000), round(p90, 1000), round(p99, 1000), round(p999, 1000), round(max, 1000));
+    }
+
+    private static double round(double value, double scale) {
+        return Math.round(value * scale) / scale;
     }
 
     private static double micros(long nanos) {

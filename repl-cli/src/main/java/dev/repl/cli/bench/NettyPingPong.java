@@ -1,8 +1,9 @@
-package dev.repl.cli;
+package dev.repl.cli.bench;
 
 import dev.repl.config.NodeAddress;
-import dev.repl.leader.HeartbeatHandler;
 import dev.repl.handshake.ConnectingHandshake;
+import dev.repl.handshake.Identity;
+import dev.repl.leader.HeartbeatHandler;
 import dev.repl.node.HeartbeatObserver;
 import dev.repl.node.NodeOptions;
 import dev.repl.node.NodeServer;
@@ -69,7 +70,7 @@ final class NettyPingPong {
                             .handler(new ChannelInitializer<SocketChannel>() {
                                 @Override
                                 protected void initChannel(SocketChannel ch) {
-                                    Pipelines.connectingSide(ch.pipeline(), security, handler, errors);
+                                    Pipelines.connectingSide(ch.pipeline(), security, Identity.probe("bench-rtt"), handler, errors);
                                 }
                             })
                             .connect("127.0.0.1", port).sync().channel();

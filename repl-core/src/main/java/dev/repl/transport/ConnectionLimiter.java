@@ -1,10 +1,10 @@
-package dev.repl.node;
+package dev.repl.transport;
 
-import dev.repl.transport.Addresses;
+import dev.repl.config.Addresses;
 import io.netty.channel.Channel;
 import java.net.SocketAddress;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
  * so a flood costs a socket and a few bytes each, briefly. Refusals are reported in one line a
  * second at most, with their count, so a flood cannot flood the log either.
  */
-final class ConnectionLimiter {
+public final class ConnectionLimiter {
 
     private static final Logger log = LoggerFactory.getLogger(ConnectionLimiter.class);
     private static final long REPORT_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
@@ -28,13 +28,13 @@ final class ConnectionLimiter {
     private volatile long lastReportNanos = System.nanoTime() - REPORT_EVERY_NANOS;
     private volatile SocketAddress latest;
 
-    ConnectionLimiter(String nodeName, int max) {
+    public ConnectionLimiter(String nodeName, int max) {
         this.nodeName = nodeName;
         this.max = max;
     }
 
     /** @return true if the connection may stay; otherwise it has been closed */
-    boolean admit(Channel channel) {
+    public boolean admit(Channel channel) {
         if (open.incrementAndGet() > max) {
             open.decrementAndGet();
             channel.close();
@@ -45,7 +45,7 @@ final class ConnectionLimiter {
         return true;
     }
 
-    int open() {
+    public int open() {
         return open.get();
     }
 

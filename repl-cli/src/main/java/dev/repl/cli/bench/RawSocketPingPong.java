@@ -1,15 +1,15 @@
-package dev.repl.cli;
+package dev.repl.cli.bench;
 
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.ArrayList;
-import java.util.List;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The floor a heartbeat layer is measured against: the same 4-byte ping-pong over plain blocking

@@ -1,4 +1,4 @@
-package dev.repl.cli;
+package dev.repl.cli.bench;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -10,7 +10,7 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = "Benchmarks. Each prints a table (or JSON with --json) of what it measured.",
         subcommands = {RttBench.class, FanoutBench.class, DetectionBench.class, TlsBench.class, EmulatedFollowers.class})
-final class BenchCommand implements Runnable {
+public final class BenchCommand implements Runnable {
 
     @Spec
     CommandSpec spec;

@@ -1,4 +1,4 @@
-package dev.repl.transport;
+package dev.repl.config;
 
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;

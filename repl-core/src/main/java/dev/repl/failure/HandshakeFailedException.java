@@ -1,6 +1,6 @@
-package dev.repl.handshake;
+package dev.repl.failure;
 
-import dev.repl.transport.FailureReason;
+import dev.repl.failure.FailureReason;
 import java.io.IOException;
 
 /**

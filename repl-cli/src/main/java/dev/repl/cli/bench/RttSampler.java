@@ -1,4 +1,4 @@
-package dev.repl.cli;
+package dev.repl.cli.bench;
 
 import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;

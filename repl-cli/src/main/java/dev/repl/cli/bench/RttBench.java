@@ -1,8 +1,13 @@
-package dev.repl.cli;
+package dev.repl.cli.bench;
 
+import dev.repl.admin.Json;
+import dev.repl.cli.DurationConverter;
+import dev.repl.cli.ExitCodes;
 import dev.repl.transport.LinkSecurity;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -82,11 +87,13 @@ final class RttBench implements Callable<Integer> {
 
     void print(PrintWriter out, RttStats netty, RttStats raw) {
         if (json) {
-            out.print("{\"netty\": " + netty.json());
+            Map<String, Object> result = new LinkedHashMap<>();
+            result.put("netty", netty.row());
             if (raw != null) {
-                out.print(", \"raw\": " + raw.json() + ", \"ratio\": " + netty.ratio(raw).ratioJson());
+                result.put("raw", raw.row());
+                result.put("ratio", netty.ratio(raw).ratioRow());
             }
-            out.println("}");
+            out.print(Json.line(result));
         } else {
             String row = "%-12s %10s %9s %9s %9s %9s %9s%n";
             out.printf(row, "transport", "rtt/s", "p50 us", "p90 us", "p99 us", "p99.9 us", "max us");

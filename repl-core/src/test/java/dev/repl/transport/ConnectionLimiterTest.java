@@ -1,4 +1,4 @@
-package dev.repl.node;
+package dev.repl.transport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

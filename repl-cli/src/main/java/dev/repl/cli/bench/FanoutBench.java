@@ -1,5 +1,9 @@
-package dev.repl.cli;
+package dev.repl.cli.bench;
 
+import dev.repl.admin.Json;
+import dev.repl.cli.DurationConverter;
+import dev.repl.cli.ExitCodes;
+import dev.repl.cli.FollowerProcess;
 import dev.repl.config.NodeAddress;
 import dev.repl.config.Peer;
 import dev.repl.config.ReplicationConfig;
@@ -179,17 +183,27 @@ final class FanoutBench implements Callable<Integer> {
         err.flush();
     }
 
+    /** {@code --json}'s document. */
+    record Result(int followers, double rate, double seconds, long acksPerSecond, double leaderCpuCores, double heapMaxUsedMiB,
+                  double heapLiveMiB, Double rssMiB, long followersUp, long missedHeartbeats, Rtt rttUs) {
+    }
+
+    record Rtt(long p50, long p90, long p99, long p999, long max) {
+    }
+
+    private static double tenths(double value) {
+        return Math.round(value * 10) / 10.0;
+    }
+
     private void print(PrintWriter out, Histogram rttMicros, double seconds, double cores, long maxHeap, long liveHeap, long rss,
                        long up, long missed) {
         double mib = 1024 * 1024;
         double heartbeatsPerSecond = rttMicros.getTotalCount() / seconds;
         if (json) {
-            out.printf(Locale.ROOT, "{\"followers\": %d, \"rate\": %.1f, \"seconds\": %.1f, \"acksPerSecond\": %.0f, \"leaderCpuCores\": %.3f, "
-                            + "\"heapMaxUsedMiB\": %.1f, \"heapLiveMiB\": %.1f, \"rssMiB\": %.1f, \"followersUp\": %d, \"missedHeartbeats\": %d, "
-                            + "\"rttUs\": {\"p50\": %d, \"p90\": %d, \"p99\": %d, \"p999\": %d, \"max\": %d}}%n",
-                    followers, rate, seconds, heartbeatsPerSecond, cores, maxHeap / mib, liveHeap / mib, rss / mib, up, missed,
-                    rttMicros.getValueAtPercentile(50), rttMicros.getValueAtPercentile(90), rttMicros.getValueAtPercentile(99),
-                    rttMicros.getValueAtPercentile(99.9), rttMicros.getMaxValue());
+            out.print(Json.line(new Result(followers, rate, tenths(seconds), Math.round(heartbeatsPerSecond), Math.round(cores * 1000) / 1000.0,
+                    tenths(maxHeap / mib), tenths(liveHeap / mib), rss < 0 ? null : tenths(rss / mib), up, missed,
+                    new Rtt(rttMicros.getValueAtPercentile(50), rttMicros.getValueAtPercentile(90), rttMicros.getValueAtPercentile(99),
+                            rttMicros.getValueAtPercentile(99.9), rttMicros.getMaxValue()))));
         } else {
             out.printf(Locale.ROOT, "followers %d at %.1f Hz, measured %.0f s: %.0f acks/s, %d up at the end, %d heartbeats missed in all%n",
                     followers, rate, seconds, heartbeatsPerSecond, up, missed);

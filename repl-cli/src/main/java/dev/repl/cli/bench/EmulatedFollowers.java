@@ -1,5 +1,6 @@
-package dev.repl.cli;
+package dev.repl.cli.bench;
 
+import dev.repl.cli.ExitCodes;
 import dev.repl.handshake.AcceptingHandshake;
 import dev.repl.handshake.ClusterId;
 import dev.repl.node.AckHandler;
@@ -44,8 +45,7 @@ final class EmulatedFollowers implements Callable<Integer> {
     public Integer call() throws IOException {
         EventLoopGroup group = Transport.get().newGroup(1, "emulated-followers");
         try {
-            AcceptingHandshake handshake = new AcceptingHandshake("emulated", ClusterId.DEFAULT);
-            AckHandler acks = new AckHandler(new LeaderTracker("emulated", Duration.ofSeconds(1)), HeartbeatObserver.NONE);
+            LeaderTracker leader = new LeaderTracker("emulated", Duration.ofSeconds(1));
             ConnectionErrorHandler errors = new ConnectionErrorHandler("emulated");
             ServerBootstrap bootstrap = new ServerBootstrap().group(group).channel(Transport.get().serverChannel())
                     .option(ChannelOption.SO_REUSEADDR, true)
@@ -53,7 +53,9 @@ final class EmulatedFollowers implements Callable<Integer> {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
-                            Pipelines.acceptingSide(ch.pipeline(), null, Duration.ofMinutes(1), handshake, acks, errors);
+                            Pipelines.acceptingSide(ch.pipeline(), null, Duration.ofMinutes(1),
+                                    new AcceptingHandshake("emulated", ClusterId.DEFAULT, AcceptingHandshake.Listener.NONE),
+                                    new AckHandler(leader, HeartbeatObserver.NONE), errors);
                         }
                     });
             for (int i = 0; i < count; i++) {

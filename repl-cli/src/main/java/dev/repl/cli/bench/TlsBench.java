@@ -1,9 +1,14 @@
-package dev.repl.cli;
+package dev.repl.cli.bench;
 
+import dev.repl.admin.Json;
+import dev.repl.cli.DurationConverter;
+import dev.repl.cli.ExitCodes;
+import dev.repl.cli.TlsOptions;
 import dev.repl.config.NodeAddress;
 import dev.repl.config.TlsConfig;
 import dev.repl.handshake.ClusterId;
 import dev.repl.handshake.ConnectingHandshake;
+import dev.repl.handshake.Identity;
 import dev.repl.node.HeartbeatObserver;
 import dev.repl.node.NodeOptions;
 import dev.repl.node.NodeServer;
@@ -22,8 +27,10 @@ import io.netty.channel.socket.SocketChannel;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
@@ -114,7 +121,7 @@ final class TlsBench implements Callable<Integer> {
                     .handler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
-                            Pipelines.connectingSide(ch.pipeline(), security, new ChannelInboundHandlerAdapter(), errors);
+                            Pipelines.connectingSide(ch.pipeline(), security, Identity.probe("bench-tls-leader"), new ChannelInboundHandlerAdapter(), errors);
                         }
                     });
             long started = System.nanoTime();
@@ -145,7 +152,7 @@ final class TlsBench implements Callable<Integer> {
     /** Each mode's row, then each TLS mode's ratio to plaintext (the first row). */
     private void print(PrintWriter out, List<RttStats> connects, List<RttStats> rtts) {
         if (json) {
-            out.printf("{\"connect\": %s, \"rtt\": %s}%n", json(connects), json(rtts));
+            out.print(Json.line(Map.of("connect", json(connects), "rtt", json(rtts))));
         } else {
             out.printf("%-30s %9s %9s %9s %9s%n", "", "p50 us", "p90 us", "p99 us", "max us");
             table(out, "connect+hello ", connects);
@@ -164,15 +171,16 @@ final class TlsBench implements Callable<Integer> {
         }
     }
 
-    private static String json(List<RttStats> rows) {
-        StringBuilder json = new StringBuilder("{");
+    /** Each mode's row by name, then each TLS mode's ratio to plaintext. */
+    private static Map<String, Object> json(List<RttStats> rows) {
+        Map<String, Object> json = new LinkedHashMap<>();
         for (RttStats s : rows) {
-            json.append(json.length() > 1 ? ", " : "").append('"').append(s.transport()).append("\": ").append(s.json());
+            json.put(s.transport(), s.row());
         }
         for (RttStats s : rows.subList(1, rows.size())) {
             RttStats r = s.ratio(rows.get(0));
-            json.append(", \"").append(r.transport()).append("\": ").append(r.ratioJson());
+            json.put(r.transport(), r.ratioRow());
         }
-        return json.append('}').toString();
+        return json;
     }
 }
