@@ -29,7 +29,7 @@ final class ErrorHandler implements IParameterExceptionHandler, IExecutionExcept
         }
         boolean verbose = ReplCli.isVerbose(parseResult);
         String line;
-        if (ex instanceof NodeStartException) {
+        if (ex instanceof NodeStartException || ex instanceof CommandFailedException) {
             line = ex.getMessage();
         } else {
             line = "unexpected error: " + FailureReason.describe(ex) + (verbose ? "" : " (run with --verbose for details)");

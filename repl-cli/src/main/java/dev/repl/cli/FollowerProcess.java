@@ -58,11 +58,18 @@ public final class FollowerProcess {
      * command must end when its standard input does, as {@code repl node --until-stdin-closes} does.
      */
     public static FollowerProcess launch(Peer label, List<String> replArgs) {
+        // The children are short-lived: start fast.
+        return launch(label, List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"), replArgs, Redirect.INHERIT);
+    }
+
+    /**
+     * The same with the child's own JVM options, and its stderr (its log) sent to {@code log}.
+     * It inherits this JVM's Netty and logging settings (leak detection in tests).
+     */
+    public static FollowerProcess launch(Peer label, List<String> jvmOptions, List<String> replArgs, Redirect log) {
         List<String> command = new ArrayList<>();
         command.add(javaExecutable());
-        // The children are short-lived: start fast, and inherit the parent's Netty settings (leak detection in tests).
-        command.add("-XX:TieredStopAtLevel=1");
-        command.add("-XX:+UseSerialGC");
+        command.addAll(jvmOptions);
         for (Map.Entry<Object, Object> property : System.getProperties().entrySet()) {
             String key = property.getKey().toString();
             if (key.startsWith("io.netty.") || key.startsWith("org.slf4j.simpleLogger.")) {
@@ -74,7 +81,7 @@ public final class FollowerProcess {
         try {
             // stdin stays a pipe this process holds open: when it dies, however, the child sees EOF and exits.
             Process process = new ProcessBuilder(command)
-                    .redirectError(Redirect.INHERIT)
+                    .redirectError(log)
                     .start();
             return new FollowerProcess(label, process);
         } catch (IOException e) {

@@ -2,15 +2,25 @@ package dev.repl.cli;
 
 import dev.repl.admin.AdminServer;
 import dev.repl.admin.NodeStatus;
+import dev.repl.config.Addresses;
 import dev.repl.config.NodeAddress;
 import dev.repl.config.ReplicationConfig;
 import dev.repl.handshake.Identity;
+import dev.repl.kv.KvServer;
+import dev.repl.kv.KvService;
+import dev.repl.kv.KvStateMachine;
 import dev.repl.leader.LeaderNode;
+import dev.repl.liveness.DetectorConfig;
 import dev.repl.liveness.StateListener;
 import dev.repl.node.HeartbeatObserver;
 import dev.repl.node.NodeOptions;
 import dev.repl.node.NodeServer;
+import dev.repl.replication.FollowerLog;
+import dev.repl.replication.LeaderLog;
+import dev.repl.replication.LogOptions;
+import dev.repl.replication.Replica;
 import dev.repl.transport.LinkSecurity;
+import dev.repl.transport.NodeStartException;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -58,6 +68,9 @@ final class NodeCommand implements Callable<Integer> {
 
     @Mixin
     LinkOptions link;
+
+    @Mixin
+    LogOptionsMixin log;
 
     @Option(names = "--leader-timeout", defaultValue = "1s", converter = DurationConverter.class,
             description = "Follower only: no heartbeat for this long and the leader is reported lost; at least twice the"
@@ -127,42 +140,101 @@ final class NodeCommand implements Callable<Integer> {
         if (given.hasMatchedOption("--admin-host") && adminPort == null) {
             throw new ParameterException(spec.commandLine(), "--admin-host applies with --admin-port only");
         }
+        log.checkApplies(role == Role.leader);
+        if (once && log.dataDir != null) {
+            throw new ParameterException(spec.commandLine(), "--once answers one heartbeat and exits: it keeps no log (drop --data-dir)");
+        }
     }
 
     private int runLeader(String nodeName, NodeAddress address) throws InterruptedException {
-        LeaderNode leader;
         LinkSecurity security;
+        ReplicationConfig config;
+        DetectorConfig detection;
         try {
-            ReplicationConfig config = followers == null
+            config = followers == null
                     ? new ReplicationConfig(address, ReplicationConfig.defaults().followers())
                     : ReplicationConfig.of(address, followers);
             security = link.security(nodeName);
-            leader = new LeaderNode(nodeName, config, detector.toConfig(), nodeOptions(), security, StateListener.NONE);
+            detection = detector.toConfig();
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-        AdminServer admin = adminServer(nodeName, security, () -> new NodeStatus(nodeName, "leader", leader.followers(), null));
-        closeOnShutdown(() -> {
-            leader.close();
-            closeQuietly(admin);
-        }, nodeName);
+        Closer closer = new Closer();
+        closeOnShutdown(closer, nodeName);
+        LogOptions logOptions = log.dataDir == null ? null : log.toOptions();
+        Replica replica = log.dataDir == null ? null : closer.add(openReplica(nodeName, security, logOptions));
+        LeaderLog leaderLog = replica == null ? null : closer.add(startLeaderLog(nodeName, replica, logOptions, config, security));
+        KvServer clients = leaderLog == null || log.clientPort == null ? null : closer.add(new KvServer(nodeName, clientAddress(),
+                security.serverContext(), nodeOptions(), KvService.ofLeader((KvStateMachine) replica.stateMachine(), leaderLog,
+                logOptions.commitTimeout()), logOptions.maxValueBytes()));
+        // Its heartbeats say its log's term, so followers can tell it from a leader of another term.
+        LeaderNode leader = new LeaderNode(nodeName, config, detection, nodeOptions(), security, StateListener.NONE,
+                leaderLog == null ? 0 : leaderLog.term());
+        AdminServer admin = closer.add(adminServer(nodeName, security, () -> new NodeStatus(nodeName, "leader", leader.followers(), null,
+                replica == null ? null : replica.status(), leaderLog == null ? List.of() : leaderLog.followers())));
+        closer.add(leader);
         leader.start();
+        if (leaderLog != null) {
+            leaderLog.serve(clients == null ? "" : Addresses.format(clients.start()));
+        }
         startAdmin(admin);
+        if (untilStdinCloses) {
+            CompletableFuture<Void> stdinClosed = new CompletableFuture<>();
+            completeWhenStdinCloses(stdinClosed, false);
+            stdinClosed.join(); // the parent is gone or done
+            closer.close();
+            return ExitCodes.OK;
+        }
         new CountDownLatch(1).await(); // until a signal ends the JVM; the hook closes the leader
         return ExitCodes.OK;
+    }
+
+    private static LeaderLog startLeaderLog(String nodeName, Replica replica, LogOptions logOptions, ReplicationConfig config,
+                                            LinkSecurity security) {
+        try {
+            return LeaderLog.start(nodeName, replica, logOptions, config.followers(), security);
+        } catch (IllegalStateException e) {
+            throw new NodeStartException(e.getMessage(), e);
+        }
+    }
+
+    /** Opens the data directory; what is wrong with it ends the command with one line naming it. */
+    private Replica openReplica(String nodeName, LinkSecurity security, LogOptions logOptions) {
+        try {
+            return Replica.open(nodeName, log.dataDir, security.clusterId().name(), new KvStateMachine(), logOptions);
+        } catch (IOException | IllegalStateException e) {
+            throw new NodeStartException(nodeName + ": cannot use data dir " + log.dataDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private NodeAddress clientAddress() {
+        try {
+            return new NodeAddress(log.clientHost != null ? log.clientHost : host, log.clientPort);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--client-port: " + e.getMessage());
+        }
     }
 
     private int runFollower(String nodeName, NodeAddress address) throws InterruptedException {
         CompletableFuture<Void> answered = new CompletableFuture<>();
         HeartbeatObserver observer = once ? (channel, sequence) -> answered.complete(null) : HeartbeatObserver.NONE;
         LinkSecurity security = link.security(nodeName);
-        NodeServer server = new NodeServer(nodeName, address, nodeOptions(), security, observer);
-        AdminServer admin = adminServer(nodeName, security, () -> new NodeStatus(nodeName, "follower", List.of(), server.leader()));
-        closeOnShutdown(() -> {
-            server.close();
-            closeQuietly(admin);
-        }, nodeName);
+        Closer closer = new Closer();
+        closeOnShutdown(closer, nodeName);
+        LogOptions logOptions = log.dataDir == null ? null : log.toOptions();
+        Replica replica = log.dataDir == null ? null : closer.add(openReplica(nodeName, security, logOptions));
+        FollowerLog followerLog = replica == null ? null : new FollowerLog(nodeName, replica, logOptions);
+        KvServer clients = followerLog == null || log.clientPort == null ? null : closer.add(new KvServer(nodeName, clientAddress(),
+                security.serverContext(), nodeOptions(), KvService.ofFollower((KvStateMachine) replica.stateMachine(), followerLog),
+                logOptions.maxValueBytes()));
+        NodeServer server = new NodeServer(nodeName, address, nodeOptions(), security, observer, followerLog);
+        AdminServer admin = closer.add(adminServer(nodeName, security, () -> new NodeStatus(nodeName, "follower", List.of(), server.leader(),
+                replica == null ? null : replica.status(), List.of())));
+        closer.add(server);
         server.start();
+        if (clients != null) {
+            clients.start();
+        }
         startAdmin(admin);
         CompletableFuture<Void> stdinClosed = new CompletableFuture<>();
         if (untilStdinCloses) {
@@ -177,12 +249,12 @@ final class NodeCommand implements Callable<Integer> {
         } catch (CompletionException e) {
             spec.commandLine().getErr().println("repl: " + nodeName + ": no heartbeat answered: " + e.getCause().getMessage());
             spec.commandLine().getErr().flush();
-            server.close();
+            closer.close();
             return ExitCodes.ERROR;
         }
         spec.commandLine().getOut().println(nodeName + ": heartbeat received, ack sent");
         spec.commandLine().getOut().flush();
-        server.close();
+        closer.close();
         return ExitCodes.OK;
     }
 
@@ -233,14 +305,8 @@ final class NodeCommand implements Callable<Integer> {
         }
     }
 
-    private static void closeQuietly(AdminServer admin) {
-        if (admin != null) {
-            admin.close();
-        }
-    }
-
     /** Signals end the JVM through its shutdown hooks; this one closes the node so peers see a clean close. */
-    private static void closeOnShutdown(Runnable close, String nodeName) {
-        Runtime.getRuntime().addShutdownHook(new Thread(close, nodeName + "-shutdown"));
+    private static void closeOnShutdown(Closer closer, String nodeName) {
+        Runtime.getRuntime().addShutdownHook(new Thread(closer::close, nodeName + "-shutdown"));
     }
 }

@@ -24,6 +24,10 @@ public final class ReplCli {
         SUBCOMMANDS.put("node", NodeCommand::new);
         SUBCOMMANDS.put("heartbeat", HeartbeatCommand::new);
         SUBCOMMANDS.put("status", StatusCommand::new);
+        SUBCOMMANDS.put("put", PutCommand::new);
+        SUBCOMMANDS.put("get", GetCommand::new);
+        SUBCOMMANDS.put("cas", CasCommand::new);
+        SUBCOMMANDS.put("del", DelCommand::new);
         SUBCOMMANDS.put("demo", DemoCommand::new);
         SUBCOMMANDS.put("bench", BenchCommand::new);
         SUBCOMMANDS.put("selftest", SelfTestCommand::new);

@@ -30,6 +30,6 @@ final class ReplCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "a command is required: node, heartbeat, status or demo");
+        throw new ParameterException(spec.commandLine(), "a command is required: node, heartbeat, status, put, get, cas, del or demo");
     }
 }

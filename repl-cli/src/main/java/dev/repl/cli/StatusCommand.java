@@ -3,8 +3,6 @@ package dev.repl.cli;
 import dev.repl.config.NodeAddress;
 import dev.repl.config.TlsConfig;
 import dev.repl.failure.FailureReason;
-import dev.repl.transport.NodeStartException;
-import dev.repl.transport.TlsContexts;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.ConnectException;
@@ -67,18 +65,11 @@ final class StatusCommand implements Callable<Integer> {
         if (!watch && spec.commandLine().getParseResult().hasMatchedOption("--interval")) {
             throw new ParameterException(spec.commandLine(), "--interval applies with --watch only");
         }
-        tlsConfig = tls.config();
-        HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(timeout);
-        if (tlsConfig != null) {
-            // As on peer links, a node is trusted for its CA-signed certificate, not for its host name.
-            System.setProperty("jdk.internal.httpclient.disableHostnameVerification", "true");
-            try {
-                builder.sslContext(TlsContexts.jdkClientContext(tlsConfig));
-            } catch (IllegalArgumentException e) {
-                throw new NodeStartException("status: " + e.getMessage(), e);
-            }
+        if (interval.isZero() || interval.isNegative()) {
+            throw new ParameterException(spec.commandLine(), "--interval must be positive, was " + interval.toMillis() + "ms");
         }
-        HttpClient client = builder.build();
+        tlsConfig = tls.config();
+        HttpClient client = HttpClients.of(tlsConfig, timeout, "status");
         URI uri = URI.create((tlsConfig != null ? "https://" : "http://") + admin + "/status" + (json ? "" : "?format=text"));
         if (!watch) {
             String body = fetch(client, uri);

@@ -65,8 +65,8 @@ class ReplCliTest {
     void onlyTheNamedSubcommandIsBuiltAndHelpStillListsThemAll() {
         PrintWriter o = new PrintWriter(out);
         assertEquals(Set.of("heartbeat"), ReplCli.forArgs(o, o, "--verbose", "heartbeat", "--timeout", "1s").getSubcommands().keySet());
-        assertEquals(Set.of("node", "heartbeat", "status", "demo", "bench", "selftest"), ReplCli.forArgs(o, o, "--help").getSubcommands().keySet());
-        assertEquals(Set.of("node", "heartbeat", "status", "demo", "bench", "selftest"), ReplCli.forArgs(o, o, "hartbeat").getSubcommands().keySet(),
+        assertEquals(Set.of("node", "heartbeat", "status", "put", "get", "cas", "del", "demo", "bench", "selftest"), ReplCli.forArgs(o, o, "--help").getSubcommands().keySet());
+        assertEquals(Set.of("node", "heartbeat", "status", "put", "get", "cas", "del", "demo", "bench", "selftest"), ReplCli.forArgs(o, o, "hartbeat").getSubcommands().keySet(),
                 "a typo gets every command, so the error can list them");
         assertEquals(0, run("--help"));
         assertTrue(out.toString().contains("heartbeat") && !out.toString().contains("selftest"), "the hidden self-test is not listed");
@@ -181,6 +181,6 @@ class ReplCliTest {
     @Test
     void aCommandIsRequired() {
         assertEquals(ExitCodes.USAGE, run());
-        assertEquals(List.of("repl: a command is required: node, heartbeat, status or demo (see 'repl --help')"), errLines());
+        assertEquals(List.of("repl: a command is required: node, heartbeat, status, put, get, cas, del or demo (see 'repl --help')"), errLines());
     }
 }

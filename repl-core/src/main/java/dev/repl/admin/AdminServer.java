@@ -3,19 +3,12 @@ package dev.repl.admin;
 import dev.repl.config.Addresses;
 import dev.repl.config.NodeAddress;
 import dev.repl.node.NodeOptions;
-import dev.repl.transport.ConnectionErrorHandler;
-import dev.repl.transport.ConnectionLimiter;
+import dev.repl.transport.HttpEndpoint;
 import dev.repl.transport.Listener;
 import dev.repl.transport.Transport;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,26 +55,8 @@ public final class AdminServer implements AutoCloseable {
         }
         if (listener == null) {
             NodeMetrics metrics = new NodeMetrics(status);
-            ConnectionLimiter limiter = new ConnectionLimiter(nodeName + " admin", limits.maxConnections());
-            ConnectionErrorHandler errors = new ConnectionErrorHandler(nodeName + " admin", "request");
-            long idleNanos = limits.idleTimeout().toNanos();
-            listener = Listener.bind(nodeName, "serve admin", address, nodeName + "-admin", new ChannelInitializer<SocketChannel>() {
-                @Override
-                protected void initChannel(SocketChannel ch) {
-                    if (!limiter.admit(ch)) {
-                        return;
-                    }
-                    if (tls != null) {
-                        ch.pipeline().addLast("tls", tls.newHandler(ch.alloc()));
-                    }
-                    ch.pipeline()
-                            .addLast("httpCodec", new HttpServerCodec())
-                            .addLast("idleTimeout", new IdleStateHandler(idleNanos, 0, 0, TimeUnit.NANOSECONDS))
-                            .addLast("httpAggregator", new HttpObjectAggregator(MAX_REQUEST_BYTES))
-                            .addLast("adminHandler", new AdminHandler(status, metrics))
-                            .addLast("connectionErrors", errors);
-                }
-            });
+            listener = HttpEndpoint.bind(nodeName, "admin", "serve admin", address, limits.maxConnections(), limits.idleTimeout(), tls,
+                    MAX_REQUEST_BYTES, "adminHandler", () -> new AdminHandler(status, metrics));
             log.info("{}: admin endpoint on {}://{}/status ({})", nodeName, tls == null ? "http" : "https",
                     Addresses.format(listener.localAddress()), Transport.get().name());
         }

@@ -3,6 +3,9 @@ package dev.repl.admin;
 import dev.repl.liveness.FollowerState;
 import dev.repl.liveness.FollowerStatus;
 import dev.repl.node.LeaderTracker;
+import dev.repl.replication.Distribution;
+import dev.repl.replication.FollowerReplication;
+import dev.repl.replication.LogStatus;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import io.prometheus.metrics.config.EscapingScheme;
@@ -12,13 +15,23 @@ import io.prometheus.metrics.core.metrics.SummaryWithCallback;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.instrumentation.jvm.JvmBufferPoolMetrics;
 import io.prometheus.metrics.instrumentation.jvm.JvmMemoryMetrics;
+import io.prometheus.metrics.model.registry.Collector;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
+import io.prometheus.metrics.model.snapshots.Exemplars;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricMetadata;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.Quantile;
 import io.prometheus.metrics.model.snapshots.Quantiles;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
 
 /**
  * The node's Prometheus metrics. Every value is read from one {@link NodeStatus} taken per
@@ -119,8 +132,76 @@ public final class NodeMetrics {
                         cb.call(provider.metric().usedHeapMemory(), "heap");
                     }
                 }).register(registry);
+        GaugeWithCallback.builder().name("repl_log_index")
+                .help("The replicated log's last, durable, commit and applied indexes")
+                .labelNames("kind")
+                .callback(cb -> {
+                    LogStatus log = status.get().log();
+                    if (log != null) {
+                        cb.call(log.lastIndex(), "last");
+                        cb.call(log.durableIndex(), "durable");
+                        cb.call(log.commitIndex(), "commit");
+                        cb.call(log.appliedIndex(), "applied");
+                    }
+                }).register(registry);
+        GaugeWithCallback.builder().name("repl_log_term")
+                .help("The latest term this node has seen")
+                .callback(cb -> {
+                    LogStatus log = status.get().log();
+                    if (log != null) {
+                        cb.call(log.term());
+                    }
+                }).register(registry);
+        histogram("repl_log_fsync_seconds", "fsync latency of the log since the node started", LogStatus::fsyncSeconds, status);
+        histogram("repl_log_batch_entries", "Changes made durable by one fsync of the log (group commit)", LogStatus::batchEntries, status);
+        CounterWithCallback.builder().name("repl_log_fsyncs_total")
+                .help("Forces of the log: one per batch of writes (group commit)")
+                .callback(cb -> {
+                    LogStatus log = status.get().log();
+                    if (log != null) {
+                        cb.call(log.fsyncs());
+                    }
+                }).register(registry);
+        replicationGauge("repl_follower_match_index", "On a leader with a log: the last index the follower holds durably",
+                FollowerReplication::matchIndex, status);
+        replicationGauge("repl_follower_lag_records", "On a leader with a log: entries the follower does not hold yet",
+                FollowerReplication::lagRecords, status);
+        replicationGauge("repl_follower_lag_bytes", "On a leader with a log: what those entries take in the log",
+                FollowerReplication::lagBytes, status);
+        replicationGauge("repl_follower_lag_seconds", "On a leader with a log: how long ago the oldest of them was proposed",
+                r -> r.lagMs() / MILLIS_PER_SECOND, status);
+        replicationGauge("repl_follower_inflight_bytes", "On a leader with a log: bytes sent to the follower and not yet acknowledged",
+                FollowerReplication::inflightBytes, status);
         JvmMemoryMetrics.builder().register(registry);
         JvmBufferPoolMetrics.builder().register(registry);
+    }
+
+    /** A histogram kept by the log in fixed buckets, exposed as one (not recomputed from quantiles). */
+    private void histogram(String name, String help, Function<LogStatus, Distribution> of, Supplier<NodeStatus> status) {
+        MetricMetadata metadata = new MetricMetadata(name, help);
+        registry.register(new Collector() {
+            @Override
+            public MetricSnapshot collect() {
+                LogStatus log = status.get().log();
+                if (log == null) {
+                    return new HistogramSnapshot(metadata, List.of());
+                }
+                Distribution d = of.apply(log);
+                return new HistogramSnapshot(metadata, List.of(new HistogramSnapshot.HistogramDataPointSnapshot(
+                        ClassicHistogramBuckets.of(d.upperBounds(), d.counts()), d.sum(), Labels.EMPTY, Exemplars.EMPTY, 0)));
+            }
+
+            @Override
+            public String getPrometheusName() {
+                return name;
+            }
+        });
+    }
+
+    private void replicationGauge(String name, String help, ToDoubleFunction<FollowerReplication> value, Supplier<NodeStatus> status) {
+        GaugeWithCallback.builder().name(name).help(help).labelNames("follower")
+                .callback(cb -> status.get().replication().forEach(r -> cb.call(value.applyAsDouble(r), r.name())))
+                .register(registry);
     }
 
     public String contentType() {

@@ -3,19 +3,35 @@ package dev.repl.admin;
 import dev.repl.liveness.FollowerState;
 import dev.repl.liveness.FollowerStatus;
 import dev.repl.node.LeaderTracker;
+import dev.repl.replication.FollowerReplication;
+import dev.repl.replication.LogStatus;
 import java.util.List;
 import java.util.stream.Collectors;
 
 /**
  * What a node's admin endpoint reports: a leader lists its followers, a follower its leader.
  *
- * @param followers a leader's followers; empty for a follower
- * @param leader    a follower's view of its leader; null for a leader
+ * @param followers   a leader's followers; empty for a follower
+ * @param leader      a follower's view of its leader; null for a leader
+ * @param log         the node's replicated log, or null for a node that keeps none
+ * @param replication a leader's replication to each follower, in the followers' order; empty without a log
  */
-public record NodeStatus(String name, String role, List<FollowerStatus> followers, LeaderTracker.Status leader) {
+public record NodeStatus(String name, String role, List<FollowerStatus> followers, LeaderTracker.Status leader, LogStatus log,
+                         List<FollowerReplication> replication) {
 
     public NodeStatus {
         followers = List.copyOf(followers);
+        replication = List.copyOf(replication);
+    }
+
+    /** A node that keeps no log. */
+    public NodeStatus(String name, String role, List<FollowerStatus> followers, LeaderTracker.Status leader) {
+        this(name, role, followers, leader, null, List.of());
+    }
+
+    /** The replication to {@code follower}, or null. */
+    public FollowerReplication replicationOf(String follower) {
+        return replication.stream().filter(r -> r.name().equals(follower)).findFirst().orElse(null);
     }
 
     public boolean isLeader() {
@@ -27,6 +43,9 @@ public record NodeStatus(String name, String role, List<FollowerStatus> follower
      * follower, a follower must hear one leader.
      */
     public String problem() {
+        if (log != null && log.failure() != null) {
+            return "the log takes no more writes: " + log.failure();
+        }
         if (isLeader()) {
             boolean reaches = followers.stream().anyMatch(f -> f.state() == FollowerState.UP || f.state() == FollowerState.SUSPECT);
             return reaches ? null : "no follower reachable: " + followers.stream()

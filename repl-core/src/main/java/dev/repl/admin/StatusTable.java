@@ -2,11 +2,14 @@ package dev.repl.admin;
 
 import dev.repl.liveness.FollowerStatus;
 import dev.repl.node.LeaderTracker;
+import dev.repl.replication.FollowerReplication;
+import dev.repl.replication.LogStatus;
 
 /** Renders {@link NodeStatus} as the plain-text table {@code repl status} prints. */
 public final class StatusTable {
 
     private static final String ROW = "%-12s %-21s %-10s %9s %9s %9s %7s %10s%n";
+    private static final String LOG_ROW = "%-12s %-21s %-10s %9s %9s %9s %7s %10s %10s %9s %9s%n";
 
     private StatusTable() {
     }
@@ -15,6 +18,12 @@ public final class StatusTable {
         StringBuilder out = new StringBuilder();
         out.append(status.name()).append(" (").append(status.role()).append(")\n");
         String problem = status.problem();
+        LogStatus log = status.log();
+        if (log != null) {
+            out.append(String.format("log term %d, entries %d..%d, commit %d, applied %d, snapshot %d, digest %016x, fsync p50 %s p99 %s%n",
+                    log.term(), log.firstIndex(), log.lastIndex(), log.commitIndex(), log.appliedIndex(), log.snapshotIndex(), log.digest(),
+                    micros(log.fsyncP50Us()), micros(log.fsyncP99Us())));
+        }
         if (!status.isLeader()) {
             LeaderTracker.Status leader = status.leader();
             LeaderTracker.Seen seen = leader.leader();
@@ -28,10 +37,21 @@ public final class StatusTable {
         if (problem != null) {
             out.append("NOT HEALTHY ").append(problem).append('\n');
         }
-        out.append(String.format(ROW, "FOLLOWER", "ADDRESS", "STATE", "LAST ACK", "RTT P50", "RTT P99", "MISSED", "RECONNECTS"));
+        if (log == null) {
+            out.append(String.format(ROW, "FOLLOWER", "ADDRESS", "STATE", "LAST ACK", "RTT P50", "RTT P99", "MISSED", "RECONNECTS"));
+            for (FollowerStatus f : status.followers()) {
+                out.append(String.format(ROW, f.name(), f.address(), f.state(), age(f.lastAckAgeMs()),
+                        micros(f.rttP50Us()), micros(f.rttP99Us()), f.missed(), f.reconnects()));
+            }
+            return out.toString();
+        }
+        out.append(String.format(LOG_ROW, "FOLLOWER", "ADDRESS", "STATE", "LAST ACK", "RTT P50", "RTT P99", "MISSED", "RECONNECTS",
+                "MATCH", "LAG", "LAG TIME"));
         for (FollowerStatus f : status.followers()) {
-            out.append(String.format(ROW, f.name(), f.address(), f.state(), age(f.lastAckAgeMs()),
-                    micros(f.rttP50Us()), micros(f.rttP99Us()), f.missed(), f.reconnects()));
+            FollowerReplication r = status.replicationOf(f.name());
+            out.append(String.format(LOG_ROW, f.name(), f.address(), f.state(), age(f.lastAckAgeMs()),
+                    micros(f.rttP50Us()), micros(f.rttP99Us()), f.missed(), f.reconnects(), r == null ? "-" : r.matchIndex(),
+                    r == null ? "-" : r.lagRecords(), r == null ? "-" : age(r.lagMs())));
         }
         return out.toString();
     }

@@ -40,10 +40,13 @@ public enum FailureReason {
     }
 
     /**
-     * Classifies by type: this project's own exceptions, then the JDK's and Netty's. The native
-     * transport says which system call failed with which errno ({@link Errors.NativeIoException});
-     * the JDK's NIO transport, used only where epoll is not, reports a reset as a bare
-     * {@link IOException}, which is the one case left to the operating system's words.
+     * Classifies by type first: this project's own exceptions, TLS, Netty's connect timeout, the
+     * JDK's unknown-host and no-route exceptions, a closed channel, and the native transport's
+     * {@link Errors.NativeIoException}, which carries the errno of the call that failed. Two cases
+     * carry no type that says enough, and fall back to the operating system's own error text
+     * (strerror, not prose of ours): a {@link ConnectException}, whose errno Netty keeps private
+     * (refused, or a kernel timeout), and the JDK's NIO transport — used only where epoll is
+     * not — which reports a reset or a broken pipe as a bare {@link IOException}.
      */
     public static FailureReason of(Throwable cause) {
         if (cause instanceof HandshakeFailedException handshake) {
@@ -64,27 +67,41 @@ public enum FailureReason {
         if (cause instanceof NoRouteToHostException) {
             return UNREACHABLE;
         }
-        if (cause instanceof ConnectException) {
-            // epoll's and NIO's refused connect alike; an unreachable network is NoRouteToHostException
-            return CONNECTION_REFUSED;
-        }
         if (cause instanceof ClosedChannelException) {
             return CLOSED;
         }
         if (cause instanceof Errors.NativeIoException nativeError) {
             int errno = nativeError.expectedErr();
-            return errno == Errors.ERRNO_ECONNRESET_NEGATIVE || errno == Errors.ERRNO_EPIPE_NEGATIVE ? CONNECTION_RESET : OTHER;
+            if (errno == Errors.ERRNO_ECONNRESET_NEGATIVE || errno == Errors.ERRNO_EPIPE_NEGATIVE) {
+                return CONNECTION_RESET;
+            }
+            if (errno == Errors.ERROR_ENETUNREACH_NEGATIVE || errno == Errors.ERROR_EHOSTUNREACH_NEGATIVE) {
+                return UNREACHABLE;
+            }
+            return fromSystemText(cause.getMessage());
         }
-        if (cause instanceof SocketException || cause != null && cause.getClass() == IOException.class && isNioReset(cause.getMessage())) {
-            return CONNECTION_RESET;
+        if (cause instanceof ConnectException || cause instanceof SocketException || cause != null && cause.getClass() == IOException.class) {
+            return fromSystemText(cause.getMessage());
         }
         return OTHER;
     }
 
-    /** The JDK's NIO names ECONNRESET and EPIPE only in the operating system's message. */
-    private static boolean isNioReset(String message) {
+    /** The operating system's error text, as strerror words it: ECONNREFUSED, ECONNRESET, EPIPE, ETIMEDOUT, EHOSTUNREACH, ENETUNREACH. */
+    private static FailureReason fromSystemText(String message) {
         String m = lower(message);
-        return m.contains("connection reset") || m.contains("broken pipe");
+        if (m.contains("connection refused")) {
+            return CONNECTION_REFUSED;
+        }
+        if (m.contains("connection reset") || m.contains("broken pipe")) {
+            return CONNECTION_RESET;
+        }
+        if (m.contains("timed out")) {
+            return TIMED_OUT;
+        }
+        if (m.contains("unreachable")) {
+            return UNREACHABLE;
+        }
+        return OTHER;
     }
 
     /**

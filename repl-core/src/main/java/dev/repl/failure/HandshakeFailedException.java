@@ -1,6 +1,5 @@
 package dev.repl.failure;
 
-import dev.repl.failure.FailureReason;
 import java.io.IOException;
 
 /**

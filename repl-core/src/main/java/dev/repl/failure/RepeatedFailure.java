@@ -35,15 +35,20 @@ public final class RepeatedFailure {
 
     /**
      * A task for {@code scheduleAtFixedRate}, which stops a task that throws without a word: this
-     * one reports the failure and runs again at the next tick.
+     * one reports an exception and runs again at the next tick. An {@link Error} (out of memory,
+     * a stack overflow) is logged and passed on: the JVM is not in a state to go on as if nothing
+     * happened.
      */
     public static Runnable guard(Logger log, String what, Runnable task) {
         RepeatedFailure failures = new RepeatedFailure(log, what);
         return () -> {
             try {
                 task.run();
-            } catch (RuntimeException | Error e) {
+            } catch (RuntimeException e) {
                 failures.failed(e);
+            } catch (Error e) {
+                log.error("{} failed and stops: {}", what, e.toString(), e);
+                throw e;
             }
         };
     }

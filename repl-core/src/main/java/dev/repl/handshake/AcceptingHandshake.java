@@ -27,7 +27,10 @@ public final class AcceptingHandshake extends SimpleChannelInboundHandler<ByteBu
 
     private static final Logger log = LoggerFactory.getLogger(AcceptingHandshake.class);
 
-    /** Told on the channel's event loop when a peer has said who it is; must not block. */
+    /**
+     * Told on the channel's event loop when a peer has said who it is, before its hello is acked;
+     * must not block. It may throw a {@link ProtocolException} to refuse the peer.
+     */
     @FunctionalInterface
     public interface Listener {
         Listener NONE = (channel, peer) -> { };
@@ -129,10 +132,11 @@ public final class AcceptingHandshake extends SimpleChannelInboundHandler<ByteBu
             throw new ProtocolException("peer identity refused: " + e.getMessage());
         }
         ctx.channel().attr(Identity.KEY).set(peer);
+        // Told before the ack: it may refuse the peer, or change what follows the hello in the pipeline.
+        listener.linked(ctx.channel(), peer);
         ctx.writeAndFlush(FrameCodec.encode(ctx.alloc(), FrameType.ACK, hello), ctx.voidPromise());
         ctx.pipeline().remove(this);
         log.debug("{}: linked with {} from {}", nodeName, peer, Addresses.format(ctx.channel().remoteAddress()));
-        listener.linked(ctx.channel(), peer);
     }
 
     private void refuse(ChannelHandlerContext ctx, RejectReason reason, int expected, int sent) {

@@ -25,9 +25,10 @@ import javax.net.ssl.SSLException;
 
 /**
  * The connecting side's half of the hello exchange: once the connection (and TLS, when on) is
- * up, sends the hello and this end's {@link Identity}, and waits for the hello's ack. When the peer accepts, this handler hands its place
- * in the pipeline to the handler that does the link's work, so that handler sees only a linked
- * peer, and {@link #ready} completes; otherwise {@link #ready} fails with why. One per channel.
+ * up, sends the hello and this end's {@link Identity}, and waits for the hello's ack. When the
+ * peer accepts, this handler hands its place in the pipeline to the handler that does the link's
+ * work, so that handler sees only a linked peer, and {@link #ready} completes; otherwise
+ * {@link #ready} fails with why. One per channel.
  */
 public final class ConnectingHandshake extends ChannelInboundHandlerAdapter {
 

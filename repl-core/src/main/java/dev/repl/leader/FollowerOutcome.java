@@ -45,15 +45,20 @@ public record FollowerOutcome(Peer peer, Stage stage, long rttNanos, FailureReas
     }
 
     static FollowerOutcome failed(Peer peer, Stage stage, FailureReason reason, String detail) {
-        return new FollowerOutcome(peer, stage, -1, reason, detail == null ? reason.text() : reason.text() + ": " + detail);
+        return new FollowerOutcome(peer, unanswered(stage), -1, reason, detail == null ? reason.text() : reason.text() + ": " + detail);
     }
 
     static FollowerOutcome failed(Peer peer, Stage stage, Throwable cause) {
-        return new FollowerOutcome(peer, stage, -1, FailureReason.of(cause), FailureReason.explain(cause));
+        return new FollowerOutcome(peer, unanswered(stage), -1, FailureReason.of(cause), FailureReason.explain(cause));
     }
 
     /** Given up on for a reason the caller names in full, such as {@code process exited: exit code 3}. */
     static FollowerOutcome abandoned(Peer peer, Stage stage, String why) {
-        return new FollowerOutcome(peer, stage, -1, FailureReason.OTHER, why);
+        return new FollowerOutcome(peer, unanswered(stage), -1, FailureReason.OTHER, why);
+    }
+
+    /** An ack racing a verdict may have moved the stage on; a follower without an outcome of its own was not answered. */
+    private static Stage unanswered(Stage stage) {
+        return stage == Stage.RESPONDED ? Stage.SENT : stage;
     }
 }

@@ -20,6 +20,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.util.concurrent.Future;
 import java.time.Duration;
@@ -77,10 +78,10 @@ public final class HeartbeatCheck implements AutoCloseable {
         this.timeout = timeout;
         this.waitForListeners = waitForListeners;
         this.security = security;
-        this.names = new NameResolution(self.name(), NameResolution.SYSTEM);
         for (Peer follower : ReplicationConfig.checkFollowers(followers, null)) {
             probes.add(new Probe(follower));
         }
+        this.names = new NameResolution(self.name(), NameResolution.SYSTEM);
     }
 
     /** Probes every follower and returns when each has an outcome: at the deadline at the latest. */
@@ -94,9 +95,7 @@ public final class HeartbeatCheck implements AutoCloseable {
         }
         Bootstrap bootstrap = Transport.get().clientBootstrap(group, names);
         ConnectionErrorHandler errors = new ConnectionErrorHandler(self.name());
-        // The allocator initialises lazily and slowly (hundreds of ms on a busy machine); do it
-        // before the clock starts, so the timeout measures the followers, not this JVM's warm-up.
-        ByteBufAllocator.DEFAULT.ioBuffer(FrameCodec.FRAME_LENGTH).release();
+        warmUp(errors);
         long deadline = System.nanoTime() + timeout.toNanos();
         for (Probe probe : probes) {
             probe.start(bootstrap.clone().handler(probe.initializer(errors)), group.next(), deadline);
@@ -106,6 +105,19 @@ public final class HeartbeatCheck implements AutoCloseable {
             outcomes.add(probe.await(deadline + VERDICT_GRACE_NANOS));
         }
         return new HeartbeatReport(outcomes);
+    }
+
+    /**
+     * The allocator, the event loop's thread and the link pipeline's classes all start lazily,
+     * and slowly on a cold JVM (hundreds of ms on a busy machine): all are readied before the
+     * clock starts, so that the timeout measures the followers, not this JVM's warm-up.
+     */
+    private void warmUp(ConnectionErrorHandler errors) {
+        ByteBufAllocator.DEFAULT.ioBuffer(FrameCodec.FRAME_LENGTH).release();
+        group.next().submit(() -> { }).syncUninterruptibly();
+        EmbeddedChannel rehearsal = new EmbeddedChannel();
+        Pipelines.connectingSide(rehearsal.pipeline(), security, self, new HeartbeatHandler(HeartbeatHandler.Listener.NONE), errors);
+        rehearsal.finishAndReleaseAll();
     }
 
     /**

@@ -18,6 +18,17 @@ public final class HeartbeatHandler extends SimpleChannelInboundHandler<ByteBuf>
 
     /** Told on the event loop; must not block. */
     public interface Listener {
+        /** Hears nothing: for a connection whose acks no one waits for. */
+        Listener NONE = new Listener() {
+            @Override
+            public void ackReceived(int sequence, long rttNanos, long atNanos) {
+            }
+
+            @Override
+            public void connectionClosed(Throwable cause) {
+            }
+        };
+
         /** @param atNanos when the ack was read, the {@link System#nanoTime()} the RTT ends at */
         void ackReceived(int sequence, long rttNanos, long atNanos);
 

@@ -42,6 +42,7 @@ public final class LeaderNode implements AutoCloseable {
     private final NodeServer server;
     private final List<FollowerLink> links = new ArrayList<>();
     private final NameResolution.Lookup lookup;
+    private final long term;
     private EventLoopGroup group;
     private NameResolution names;
     private boolean closed;
@@ -52,13 +53,20 @@ public final class LeaderNode implements AutoCloseable {
      */
     public LeaderNode(String name, ReplicationConfig config, DetectorConfig detector, NodeOptions options, LinkSecurity security,
                       StateListener listener) {
-        this(name, config, detector, options, security, listener, NameResolution.SYSTEM);
+        this(name, config, detector, options, security, listener, 0, NameResolution.SYSTEM);
+    }
+
+    /** @param term the leader's term, said in every hello: its log's, or 0 for a leader that keeps no log */
+    public LeaderNode(String name, ReplicationConfig config, DetectorConfig detector, NodeOptions options, LinkSecurity security,
+                      StateListener listener, long term) {
+        this(name, config, detector, options, security, listener, term, NameResolution.SYSTEM);
     }
 
     /** @param lookup how followers' host names are looked up (off the event loop); tests slow it down */
     LeaderNode(String name, ReplicationConfig config, DetectorConfig detector, NodeOptions options, LinkSecurity security,
-               StateListener listener, NameResolution.Lookup lookup) {
+               StateListener listener, long term, NameResolution.Lookup lookup) {
         this.lookup = Objects.requireNonNull(lookup, "lookup");
+        this.term = term;
         this.name = Identity.checkName(name);
         this.config = Objects.requireNonNull(config, "config");
         this.detector = Objects.requireNonNull(detector, "detector");
@@ -89,8 +97,7 @@ public final class LeaderNode implements AutoCloseable {
             return bound;
         }
         group = Transport.get().newGroup(1, name + "-links");
-        // A static leader has no log to number terms in yet: term 0.
-        Identity self = Identity.leader(name, 0, detector.heartbeatInterval().toMillis());
+        Identity self = Identity.leader(name, term, detector.heartbeatInterval().toMillis());
         names = new NameResolution(name, lookup);
         Bootstrap bootstrap = Transport.get().clientBootstrap(group, names);
         for (Peer follower : config.followers()) {

@@ -18,6 +18,7 @@ public record DetectorConfig(Duration heartbeatInterval, DetectorPolicy policy, 
 
     /** Defaults chosen from the measurements in docs/performance.md; the failure timeout defaults to five intervals. */
     public static final Duration DEFAULT_INTERVAL = Duration.ofMillis(100);
+    public static final Duration MAX_INTERVAL = Duration.ofSeconds(60);
     public static final DetectorPolicy DEFAULT_POLICY = DetectorPolicy.PHI;
     public static final double DEFAULT_PHI_THRESHOLD = 8.0;
     public static final Duration DEFAULT_MIN_STD_DEVIATION = Duration.ofMillis(50);
@@ -26,6 +27,10 @@ public record DetectorConfig(Duration heartbeatInterval, DetectorPolicy policy, 
     public DetectorConfig {
         Objects.requireNonNull(policy, "policy");
         positive("heartbeat interval", heartbeatInterval);
+        if (heartbeatInterval.compareTo(MAX_INTERVAL) > 0) {
+            throw new IllegalArgumentException("heartbeat interval must be at most " + MAX_INTERVAL.toSeconds() + "s, was " + heartbeatInterval.toMillis()
+                    + "ms (a hello tells followers the interval in milliseconds, up to 65535)");
+        }
         positive("failure timeout", failureTimeout);
         positive("phi minimum standard deviation", minStdDeviation);
         Objects.requireNonNull(acceptablePause, "acceptablePause");

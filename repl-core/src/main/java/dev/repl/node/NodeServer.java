@@ -3,11 +3,15 @@ package dev.repl.node;
 import dev.repl.config.NodeAddress;
 import dev.repl.failure.RepeatedFailure;
 import dev.repl.handshake.AcceptingHandshake;
+import dev.repl.handshake.Identity;
+import dev.repl.protocol.LinkRole;
+import dev.repl.protocol.ProtocolException;
 import dev.repl.transport.ConnectionErrorHandler;
 import dev.repl.transport.ConnectionLimiter;
 import dev.repl.transport.LinkSecurity;
 import dev.repl.transport.Listener;
 import dev.repl.transport.Pipelines;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.ssl.SslContext;
@@ -35,17 +39,25 @@ public final class NodeServer implements AutoCloseable {
     private final LeaderTracker leader;
     private final NodeOptions options;
     private final LinkSecurity security;
+    private final ReplicationStreams streams;
     private State state = State.NEW;
     private Listener listener;
 
     /** @param security what a peer must prove before its heartbeats are answered */
     public NodeServer(String name, NodeAddress address, NodeOptions options, LinkSecurity security, HeartbeatObserver observer) {
+        this(name, address, options, security, observer, null);
+    }
+
+    /** @param streams takes the replication streams of this node's leader; null: this node keeps no log and refuses them */
+    public NodeServer(String name, NodeAddress address, NodeOptions options, LinkSecurity security, HeartbeatObserver observer,
+                      ReplicationStreams streams) {
         this.name = Objects.requireNonNull(name, "name");
         this.address = Objects.requireNonNull(address, "address");
         this.options = Objects.requireNonNull(options, "options");
         this.security = Objects.requireNonNull(security, "security");
         this.observer = Objects.requireNonNull(observer, "observer");
-        this.leader = new LeaderTracker(name, options.leaderTimeout());
+        this.streams = streams;
+        this.leader = new LeaderTracker(name, options.leaderTimeout(), options.idleTimeout());
     }
 
     public NodeServer(String name, NodeAddress address, HeartbeatObserver observer) {
@@ -88,7 +100,7 @@ public final class NodeServer implements AutoCloseable {
             protected void initChannel(SocketChannel ch) {
                 if (limiter.admit(ch)) {
                     Pipelines.acceptingSide(ch.pipeline(), tls, idleTimeout,
-                            new AcceptingHandshake(name, security.clusterId(), (channel, peer) -> leader.linked(peer)),
+                            new AcceptingHandshake(name, security.clusterId(), (channel, peer) -> linked(channel, peer)),
                             new AckHandler(leader, observer), errors);
                 }
             }
@@ -99,6 +111,18 @@ public final class NodeServer implements AutoCloseable {
         state = State.STARTED;
         log.info("{}: listening on {}{}, cluster {}", name, listener.describe(), tls == null ? "" : " with TLS", security.clusterId());
         return listener.localAddress();
+    }
+
+    /** A peer has said who it is: a replication stream gets its own framing and handler; the tracker hears of any other. */
+    private void linked(Channel channel, Identity peer) {
+        if (peer.role() != LinkRole.REPLICATION) {
+            leader.linked(peer);
+            return;
+        }
+        if (streams == null) {
+            throw new ProtocolException(peer.name() + " opened a replication stream, but this node keeps no log (started without --data-dir)");
+        }
+        Pipelines.acceptingReplication(channel.pipeline(), streams.maxFrameBytes(), streams.newStream());
     }
 
     /** Stops listening, closes every accepted connection and ends the event-loop thread. */

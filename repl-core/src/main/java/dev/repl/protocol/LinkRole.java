@@ -8,7 +8,9 @@ public enum LinkRole {
     /** A leader's lasting link to one of its followers. */
     LEADER(0x4C, "leader"),
     /** A one-shot check ({@code repl heartbeat}): answered, never taken for a leader. */
-    PROBE(0x50, "probe");
+    PROBE(0x50, "probe"),
+    /** A leader's replication stream to one follower: length-prefixed frames after the hello. */
+    REPLICATION(0x52, "replication stream");
 
     private final int code;
     private final String text;

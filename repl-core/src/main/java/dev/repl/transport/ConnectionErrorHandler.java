@@ -63,8 +63,10 @@ public final class ConnectionErrorHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
         if (event instanceof IdleStateEvent) {
-            log.info("{}: closing connection from {}: no complete {} within the idle timeout", nodeName,
-                    Addresses.format(ctx.channel().remoteAddress()), unit);
+            // Not read while its peer takes none of its answers (backpressure), a connection gets no frame either.
+            String why = ctx.channel().config().isAutoRead() ? "no complete " + unit + " within the idle timeout"
+                    : "its peer took none of the answers it was sent within the idle timeout";
+            log.info("{}: closing connection from {}: {}", nodeName, Addresses.format(ctx.channel().remoteAddress()), why);
             ctx.close();
             return;
         }

@@ -68,24 +68,45 @@ public final class NameResolution extends AddressResolverGroup<InetSocketAddress
         T get() throws UnknownHostException;
     }
 
-    private <T> void offLoop(Promise<T> promise, Answer<T> answer) {
-        try {
-            threads.execute(() -> {
-                try {
-                    promise.trySuccess(answer.get());
-                } catch (UnknownHostException | RuntimeException e) {
-                    promise.tryFailure(e);
-                }
-            });
-        } catch (RejectedExecutionException closed) {
-            promise.tryFailure(closed);
+    /** One lookup, queued for a lookup thread; its promise completes on the event loop that asked. */
+    private static final class Task<T> implements Runnable {
+        final Promise<T> promise;
+        final Answer<T> answer;
+
+        Task(Promise<T> promise, Answer<T> answer) {
+            this.promise = promise;
+            this.answer = answer;
+        }
+
+        @Override
+        public void run() {
+            try {
+                promise.trySuccess(answer.get());
+            } catch (UnknownHostException | RuntimeException e) {
+                promise.tryFailure(e);
+            }
         }
     }
 
-    /** Ends the lookup threads; a lookup still running is abandoned. */
+    private <T> void offLoop(Promise<T> promise, Answer<T> answer) {
+        try {
+            threads.execute(new Task<>(promise, answer));
+        } catch (RejectedExecutionException closed) {
+            promise.tryFailure(new UnknownHostException("name resolution closed"));
+        }
+    }
+
+    /**
+     * Fails the lookups not yet started and ends the threads. A lookup already inside the JDK's
+     * resolver cannot be interrupted: its thread ends when it returns (at the resolver's own timeout).
+     */
     @Override
     public void close() {
         super.close();
-        threads.shutdownNow();
+        for (Runnable dropped : threads.shutdownNow()) {
+            if (dropped instanceof Task<?> task) {
+                task.promise.tryFailure(new UnknownHostException("name resolution closed"));
+            }
+        }
     }
 }

@@ -5,8 +5,13 @@ import dev.repl.handshake.Identity;
 import dev.repl.handshake.TlsRequired;
 import dev.repl.protocol.FrameCodec;
 import dev.repl.protocol.FrameDecoder;
+import dev.repl.protocol.LinkRole;
+import dev.repl.protocol.ReplicationFramer;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.RecvByteBufAllocator;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.time.Duration;
@@ -37,6 +42,8 @@ public final class Pipelines {
     public static final String ACK_HANDLER = "ackHandler";
     public static final String HEARTBEAT_HANDLER = "heartbeatHandler";
     public static final String CONNECTION_ERRORS = "connectionErrors";
+    public static final String LENGTH_FRAMER = "lengthFramer";
+    public static final String REPLICATION = "replication";
 
     private Pipelines() {
     }
@@ -69,8 +76,48 @@ public final class Pipelines {
     public static void connectingSide(ChannelPipeline pipeline, LinkSecurity security, Identity self, ChannelHandler heartbeatHandler,
                                       ConnectionErrorHandler errors) {
         framed(pipeline, security.clientContext())
-                .addLast(HANDSHAKE, new ConnectingHandshake(security.clusterId(), self, HEARTBEAT_HANDLER, heartbeatHandler))
+                .addLast(HANDSHAKE, new ConnectingHandshake(security.clusterId(), self, self.role() == LinkRole.REPLICATION ? REPLICATION
+                        : HEARTBEAT_HANDLER, heartbeatHandler))
                 .addLast(CONNECTION_ERRORS, errors);
+    }
+
+    /**
+     * A replication stream's connecting side once its hello is acked: the 4-byte framing gives
+     * way to length-prefixed frames of at most {@code maxFrameBytes} (checked as soon as a
+     * length arrives, before anything is allocated for the frame).
+     * <pre>
+     *   [tls] -> lengthFramer -> replication -> connectionErrors
+     * </pre>
+     */
+    public static void toReplication(ChannelPipeline pipeline, int maxFrameBytes) {
+        pipeline.replace(FRAME_DECODER, LENGTH_FRAMER, lengthFramer(maxFrameBytes));
+        pipeline.remove(FRAME_CODEC);
+        // Writable while less than two frames wait: one leaves while the next is read from the log.
+        // The default 64 KiB would make every frame a stop until the last byte of the one before left.
+        pipeline.channel().config().setWriteBufferWaterMark(new WriteBufferWaterMark(maxFrameBytes, 2 * maxFrameBytes));
+    }
+
+    /**
+     * The accepting side of a replication stream, once its hello is done: length-prefixed
+     * frames to {@code stream} in place of the 4-byte framing and the ack handler.
+     * <pre>
+     *   [tlsRequired -> tls] -> lengthFramer -> idleTimeout -> replication -> connectionErrors
+     * </pre>
+     */
+    public static void acceptingReplication(ChannelPipeline pipeline, int maxFrameBytes, ChannelHandler stream) {
+        pipeline.replace(FRAME_DECODER, LENGTH_FRAMER, lengthFramer(maxFrameBytes));
+        pipeline.remove(FRAME_CODEC);
+        pipeline.replace(ACK_HANDLER, REPLICATION, stream);
+        // The leader's log arrives in frames of megabytes: 16 KiB a turn (the port's fair share for
+        // anyone) would take hundreds of turns per frame. Only a peer that passed the hello gets this.
+        pipeline.channel().config().setRecvByteBufAllocator(REPLICATION_READS);
+    }
+
+    /** A replication stream reads up to 1 MiB per turn of the event loop, in buffers of up to 256 KiB. */
+    static final RecvByteBufAllocator REPLICATION_READS = new AdaptiveRecvByteBufAllocator(64, 64 * 1024, 256 * 1024).maxMessagesPerRead(4);
+
+    private static ChannelHandler lengthFramer(int maxFrameBytes) {
+        return new ReplicationFramer(maxFrameBytes);
     }
 
     private static ChannelPipeline framed(ChannelPipeline pipeline, SslContext tls) {

@@ -31,7 +31,7 @@ class HandshakeTest {
     }
 
     private static EmbeddedChannel connectingSide(ClusterId cluster, Identity self) {
-        return Channels.connecting(cluster, self, new HeartbeatHandler(Channels.IGNORE));
+        return Channels.connecting(cluster, self, new HeartbeatHandler(HeartbeatHandler.Listener.NONE));
     }
 
     private static EmbeddedChannel connectingSide(ClusterId cluster) {

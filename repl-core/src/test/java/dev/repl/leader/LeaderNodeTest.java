@@ -140,7 +140,7 @@ class LeaderNodeTest {
             ReplicationConfig config = ReplicationConfig.of(NodeAddress.loopback(0), List.of(
                     new NodeAddress("slow.follower.test", slowFollower.start().getPort()), NodeAddress.loopback(fastFollower.start().getPort())));
             try (LeaderNode leader = new LeaderNode("ln-dns", config, DetectorConfig.withInterval(Duration.ofMillis(20)), NodeOptions.defaults(),
-                    LinkSecurity.PLAINTEXT, StateListener.NONE, slowDns)) {
+                    LinkSecurity.PLAINTEXT, StateListener.NONE, 0, slowDns)) {
                 leader.start();
                 // With the lookup on the leader's one event loop, no follower would get a heartbeat until it returned.
                 await("heartbeats to the other follower while the name is still being looked up")

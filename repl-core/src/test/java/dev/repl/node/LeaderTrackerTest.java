@@ -1,14 +1,17 @@
 package dev.repl.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.repl.admin.NodeStatus;
 import dev.repl.handshake.Identity;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -52,7 +55,7 @@ class LeaderTrackerTest {
         LeaderTracker.Status status = tracker.status();
         assertEquals(LeaderTracker.State.WAITING, status.state());
         assertNull(status.leader());
-        assertEquals("no heartbeat from a leader yet", new dev.repl.admin.NodeStatus("f", "follower", java.util.List.of(), status).problem());
+        assertEquals("no heartbeat from a leader yet", new NodeStatus("f", "follower", List.of(), status).problem());
     }
 
     @Test
@@ -73,7 +76,7 @@ class LeaderTrackerTest {
         assertEquals("two leaders: leader-a (10.0.0.1:40001, term 0) and leader-b (10.0.0.2:40002, term 0)", two.warning());
         assertEquals("leader-a", two.leader().name(), "of equal terms, the one followed first is kept");
         assertEquals("leader-b", two.otherLeader().name());
-        assertTrue(!two.healthy());
+        assertFalse(two.healthy());
 
         for (long t = t0 + SECOND / 2; t < t0 + 3 * SECOND; t += SECOND / 2) {
             tracker.heartbeatReceived(a, fromA, t); // only leader-a goes on
@@ -110,14 +113,35 @@ class LeaderTrackerTest {
     }
 
     @Test
-    void sameLeaderOnANewConnectionIsStillOneLeader() {
+    void sameLeaderOnANewConnectionOnceTheOldOneClosedIsStillOneLeader() {
         tracker.heartbeatReceived(a, fromA, t0);
+        fromA.close();
         EmbeddedChannel again = from("10.0.0.1", 40099);
         tracker.heartbeatReceived(Identity.leader("leader-a", 0, 100), again, t0 + 10);
         LeaderTracker.Status status = tracker.status();
         assertNull(status.warning());
         assertEquals("leader-a (10.0.0.1:40099, term 0)", status.leader().toString());
         again.finishAndReleaseAll();
+    }
+
+    @Test
+    void sameLeaderOnANewConnectionAfterTheOldOneFellSilentIsStillOneLeader() {
+        tracker.heartbeatReceived(a, fromA, t0);
+        EmbeddedChannel again = from("10.0.0.1", 40099);
+        tracker.heartbeatReceived(Identity.leader("leader-a", 0, 100), again, t0 + SECOND / 2); // three intervals of silence: a partition healed
+        assertNull(tracker.status().warning());
+        assertEquals("10.0.0.1:40099", tracker.status().leader().address());
+        again.finishAndReleaseAll();
+    }
+
+    /** Two processes with one name on one host are two leaders: names do not tell them apart, their heartbeats do. */
+    @Test
+    void twoLiveConnectionsOfTheSameNameAreTwoLeaders() {
+        tracker.heartbeatReceived(a, fromA, t0);
+        EmbeddedChannel twin = from("10.0.0.1", 40099);
+        tracker.heartbeatReceived(Identity.leader("leader-a", 0, 100), twin, t0 + 10);
+        assertEquals("two leaders: leader-a (10.0.0.1:40001, term 0) and leader-a (10.0.0.1:40099, term 0)", tracker.status().warning());
+        twin.finishAndReleaseAll();
     }
 
     @Test

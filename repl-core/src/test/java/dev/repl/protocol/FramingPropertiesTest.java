@@ -253,7 +253,7 @@ class FramingPropertiesTest {
                 wire[0] = 0x41; // often answer with the right ack
                 c.reads().get(0).setByte(0, 0x41);
             }
-            EmbeddedChannel ch = Channels.connecting(new HeartbeatHandler(Channels.IGNORE));
+            EmbeddedChannel ch = Channels.connecting(new HeartbeatHandler(HeartbeatHandler.Listener.NONE));
             Future<Channel> ready = ConnectingHandshake.ready(ch, TimeUnit.SECONDS.toNanos(10));
             ByteBuf hello = ch.readOutbound();
             hello.release();

@@ -16,17 +16,6 @@ import java.time.Duration;
 /** The real pipelines on {@link EmbeddedChannel}s, as a node builds them, for tests without sockets. */
 public final class Channels {
 
-    /** A listener that ignores everything. */
-    public static final HeartbeatHandler.Listener IGNORE = new HeartbeatHandler.Listener() {
-        @Override
-        public void ackReceived(int sequence, long rttNanos, long atNanos) {
-        }
-
-        @Override
-        public void connectionClosed(Throwable cause) {
-        }
-    };
-
     /** The leader identity whose hello is {@link Wire#LEADER_HELLO}. */
     public static final Identity LEADER = Identity.leader("leader", 0, 100);
 

@@ -2,9 +2,14 @@ package dev.repl.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -59,5 +64,43 @@ class BenchIT {
         }
         assertTrue(json.get("rttUs").get("p50").isNumber(), json.toString());
         assertTrue(bench.stderr().contains("fanout: 50/50 followers up"), "progress is shown on stderr");
+    }
+
+    @Test
+    void kvWritesToReplAndEtcdInTheSameRunAndReportsBoth() {
+        boolean etcd = Files.isExecutable(Path.of("/usr/bin/etcd"));
+        if (!etcd && System.getenv("CI") != null) {
+            fail("repl bench kv --vs-etcd needs /usr/bin/etcd (apt-get install -y etcd-server); .ci/run installs it");
+        }
+        List<String> args = new ArrayList<>(List.of("bench", "kv", "--clients", "1,4", "--duration", "1s", "--warmup", "1s", "--rounds", "1",
+                "--json"));
+        if (etcd) {
+            args.add("--vs-etcd");
+        }
+        ReplProcess bench = repl.run(Duration.ofSeconds(180), args.toArray(String[]::new));
+        assertEquals(0, bench.exitCode(), bench.stdout() + bench.stderr());
+        JsonNode json = Json.parse(bench.stdout());
+        List<String> rows = new ArrayList<>();
+        for (JsonNode r : json.get("results")) {
+            rows.add(r.get("system").asText() + " " + r.get("clients").asInt());
+            assertTrue(r.get("writesPerSecond").asLong() > 0, r.toString());
+            assertEquals(0, r.get("errors").asLong(), "every write committed: " + r);
+        }
+        assertEquals(etcd ? List.of("repl 1", "etcd 1", "repl 4", "etcd 4") : List.of("repl 1", "repl 4"), rows);
+        JsonNode leader = json.get("replLeader").get(0);
+        assertTrue(leader.get("logBytes").asLong() > 0 && leader.get("heapAfterGcBytes").asLong() > 0, leader.toString());
+        assertTrue(bench.stderr().contains("kv: round 1/1, repl, 1 client(s)"), "progress is shown on stderr");
+    }
+
+    @Test
+    void catchUpTimesANewFollowerAgainstTheDiskAndTheNetwork() {
+        ReplProcess bench = repl.run(Duration.ofSeconds(180), "bench", "catchup", "--mib", "16", "--json");
+        assertEquals(0, bench.exitCode(), bench.stdout() + bench.stderr());
+        JsonNode json = Json.parse(bench.stdout());
+        assertTrue(json.get("logBytes").asLong() >= 16L << 20, json.toString());
+        for (String field : new String[] {"catchUpMiBPerSecond", "diskFloorMiBPerSecond", "loopbackFloorMiBPerSecond",
+            "loopbackToDiskFloorMiBPerSecond"}) {
+            assertTrue(json.get(field).asDouble() > 0, field + " in " + json);
+        }
     }
 }

@@ -20,8 +20,8 @@ import org.HdrHistogram.Histogram;
 /**
  * A reproducible schedule of faults and heals over a {@link NetnsCluster}: from a seed it draws
  * each fault's kind and victim, injects it, waits for the leader to see it, checks that nobody
- * else was blamed, heals it, and waits for everyone to be UP again. The leader's log is the
- * clock: each state change is a line with its time.
+ * else was blamed, heals it, and waits for everyone to be UP again and for every follower's log
+ * to have caught up. The leader's log is the clock: each state change is a line with its time.
  */
 final class FaultDrill {
 
@@ -51,11 +51,16 @@ final class FaultDrill {
      *                    verdict, 0 when acks still came through during the loss and -1 when none did
      * @param recoveredMs from the start of the heal (the restart, SIGCONT, the rules removed) to UP,
      *                    or 0 when the victim was UP again before the heal began
+     * @param caughtUpMs  from the start of the heal until every follower's log lag at the leader was
+     *                    0 records again, while writes kept flowing
      */
-    record Outcome(Kind kind, int victim, long detectedMs, long recoveredMs, int falseAlarms, int suspicions, boolean withinBound) {
+    record Outcome(Kind kind, int victim, long detectedMs, long recoveredMs, long caughtUpMs, int falseAlarms, int suspicions,
+                   boolean withinBound) {
     }
 
     private static final Duration WAIT = Duration.ofSeconds(15);
+    /** A restarted follower starts its JVM, recovers its log and is sent what it missed. */
+    private static final Duration CATCH_UP_WAIT = Duration.ofSeconds(30);
     private static final DateTimeFormatter LOG_TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS");
     private static final Pattern CHANGE = Pattern.compile("^(\\d\\d:\\d\\d:\\d\\d\\.\\d{3}) \\w+ leader: (follower-\\d+) (\\w+) -> (\\w+)");
 
@@ -93,9 +98,9 @@ final class FaultDrill {
             int victim = kind == Kind.LEADER_CUT ? NetnsCluster.LEADER : 1 + random.nextInt(cluster.followers());
             Outcome outcome = inject(kind, victim);
             outcomes.add(outcome);
-            progress.printf("drill: fault %d/%d %s on %s: detected %s, recovered %s, false alarms %d, suspicions %d%n", i + 1, faults, kind,
-                    victim == NetnsCluster.LEADER ? "the leader" : NetnsCluster.name(victim), ms(outcome.detectedMs()), ms(outcome.recoveredMs()),
-                    outcome.falseAlarms(), outcome.suspicions());
+            progress.printf("drill: fault %d/%d %s on %s: detected %s, recovered %s, caught up %s, false alarms %d, suspicions %d%n",
+                    i + 1, faults, kind, victim == NetnsCluster.LEADER ? "the leader" : NetnsCluster.name(victim), ms(outcome.detectedMs()),
+                    ms(outcome.recoveredMs()), ms(outcome.caughtUpMs()), outcome.falseAlarms(), outcome.suspicions());
         }
     }
 
@@ -136,10 +141,17 @@ final class FaultDrill {
 
         long detected = -1;
         if (kind == Kind.LOSS) {
-            Thread.sleep(2 * silenceBoundMs); // long enough for a verdict, were one due
-            // TCP retransmits what is lost: acks must still come through, whatever the detector made of the gaps.
-            JsonNode victimNow = Json.follower(Json.parse(cluster.status()), NetnsCluster.name(victim));
-            detected = !victimNow.path("lastAckAgeMs").isNull() && victimNow.path("lastAckAgeMs").asLong() < 2 * silenceBoundMs ? 0 : -1;
+            // Long enough for a verdict, were one due. TCP retransmits what is lost: acks must still come
+            // through at some point in the window, whatever the detector made of the gaps.
+            long windowStart = System.nanoTime();
+            boolean acked = false;
+            while (System.nanoTime() - windowStart < 2 * silenceBoundMs * 1_000_000) {
+                JsonNode victimNow = Json.follower(Json.parse(cluster.status()), NetnsCluster.name(victim));
+                long sinceStartMs = (System.nanoTime() - windowStart) / 1_000_000;
+                acked |= !victimNow.path("lastAckAgeMs").isNull() && victimNow.path("lastAckAgeMs").asLong() < sinceStartMs;
+                Thread.sleep(250);
+            }
+            detected = acked ? 0 : -1;
         } else {
             LocalTime seen = awaitAll(() -> changesSince(logMark), victims, "DOWN");
             detected = seen == null ? -1 : Math.max(0, injected.until(seen, ChronoUnit.MILLIS));
@@ -166,6 +178,7 @@ final class FaultDrill {
             LocalTime up = awaitAll(() -> changesSince(healMark), notUp, "UP");
             recovered = up == null ? -1 : Math.max(0, healed.until(up, ChronoUnit.MILLIS));
         }
+        long caughtUp = awaitCaughtUp(healed);
         Thread.sleep(300); // let stragglers of this fault show before counting what was blamed
         int falseAlarms = 0;
         int suspicions = 0;
@@ -176,7 +189,25 @@ final class FaultDrill {
             }
         }
         boolean within = detected >= 0 && detected <= boundMs(kind);
-        return new Outcome(kind, victim, detected, recovered, falseAlarms, suspicions, kind == Kind.LOSS || within);
+        return new Outcome(kind, victim, detected, recovered, caughtUp, falseAlarms, suspicions, kind == Kind.LOSS || within);
+    }
+
+    /** Milliseconds from {@code healed} until every follower replicates with no lag, or -1 if that did not come within the wait. */
+    private long awaitCaughtUp(LocalTime healed) throws InterruptedException {
+        long deadline = System.nanoTime() + CATCH_UP_WAIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            JsonNode status = Json.parse(cluster.status());
+            boolean all = true;
+            for (int f = 1; f <= cluster.followers(); f++) {
+                JsonNode replication = Json.follower(status, NetnsCluster.name(f)).path("replication");
+                all &= replication.path("state").asText().equals("replicating") && replication.path("lagRecords").asLong(-1) == 0;
+            }
+            if (all) {
+                return Math.max(0, healed.until(LocalTime.now(), ChronoUnit.MILLIS));
+            }
+            Thread.sleep(20);
+        }
+        return -1;
     }
 
     /** Every follower UP before the next fault, or the drill fails naming its seed: a fault on a DOWN follower would show nothing. */
@@ -282,15 +313,17 @@ final class FaultDrill {
         for (Outcome o : outcomes) {
             byKind.computeIfAbsent(o.kind(), k -> new ArrayList<>()).add(o);
         }
-        StringBuilder t = new StringBuilder(String.format(Locale.ROOT, "%-19s %5s %8s %22s %8s %22s %6s %8s%n",
-                "kind", "count", "bound", "detect p50/p99/max ms", "in bound", "recover p50/p99/max ms", "false", "suspect"));
+        StringBuilder t = new StringBuilder(String.format(Locale.ROOT, "%-19s %5s %8s %22s %8s %22s %24s %6s %8s%n",
+                "kind", "count", "bound", "detect p50/p99/max ms", "in bound", "recover p50/p99/max ms", "caught up p50/p99/max ms", "false",
+                "suspect"));
         for (Map.Entry<Kind, List<Outcome>> e : byKind.entrySet()) {
             List<Outcome> list = e.getValue();
-            t.append(String.format(Locale.ROOT, "%-19s %5d %8s %22s %8s %22s %6d %8d%n", e.getKey(), list.size(),
+            t.append(String.format(Locale.ROOT, "%-19s %5d %8s %22s %8s %22s %24s %6d %8d%n", e.getKey(), list.size(),
                     e.getKey() == Kind.LOSS ? "-" : boundMs(e.getKey()) + " ms",
                     e.getKey() == Kind.LOSS ? "-" : triple(list.stream().mapToLong(Outcome::detectedMs).toArray()),
                     e.getKey() == Kind.LOSS ? "-" : list.stream().filter(Outcome::withinBound).count() + "/" + list.size(),
                     triple(list.stream().mapToLong(Outcome::recoveredMs).toArray()),
+                    triple(list.stream().mapToLong(Outcome::caughtUpMs).toArray()),
                     list.stream().mapToInt(Outcome::falseAlarms).sum(), list.stream().mapToInt(Outcome::suspicions).sum()));
         }
         return t.toString();

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * {@code mvn -B -pl repl-it verify -Dit.test=FaultDrillIT -Ddrill.seed=SEED [-Ddrill.faults=300]}.
  * Latencies are reported against their bounds, never asserted. What is asserted, each failure
  * naming the seed: every fault was seen (for random loss: acks still came through), every heal
- * recovered, followers noticed a lost leader, no bystander was declared DOWN, and nothing is left.
+ * recovered, every follower's log caught up with writes flowing throughout, followers noticed a
+ * lost leader, no bystander was declared DOWN, no acknowledged write was lost, and nothing is left.
  */
 class FaultDrillIT {
 
@@ -51,13 +52,20 @@ class FaultDrillIT {
 
         FaultDrill drill;
         String prefix;
+        List<String> lost;
+        String writes;
         try (NetnsCluster cluster = new NetnsCluster(repl, 3, List.of())) {
             prefix = cluster.prefix();
             cluster.start();
             drill = new FaultDrill(cluster, seed, SILENCE_BOUND_MS);
-            drill.run(faults, System.out);
+            try (DrillWrites flowing = new DrillWrites(cluster)) {
+                drill.run(faults, System.out);
+                flowing.close();
+                writes = "writes by answer (0: none): " + flowing.answers() + ", acknowledged " + flowing.acknowledgedCount();
+                lost = flowing.lostWrites();
+            }
         }
-        String table = drill.table();
+        String table = drill.table() + writes + "\n";
         System.out.println("drill: seed " + seed + "\n" + table);
         writeReport(seed, table);
 
@@ -67,8 +75,10 @@ class FaultDrillIT {
             assertTrue(o.detectedMs() >= 0, (o.kind() == FaultDrill.Kind.LOSS ? "acks still came through the loss: "
                     : "the leader saw the fault: ") + what);
             assertTrue(o.recoveredMs() >= 0, "everyone was UP again after the heal: " + what);
+            assertTrue(o.caughtUpMs() >= 0, "every follower's log caught up after the heal: " + what);
             assertEquals(0, o.falseAlarms(), "no bystander was declared DOWN: " + what);
         }
+        assertTrue(lost.isEmpty(), "seed " + seed + ": every acknowledged write is on the leader; lost: " + lost);
     }
 
     private static void writeReport(long seed, String table) throws IOException {

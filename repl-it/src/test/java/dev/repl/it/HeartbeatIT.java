@@ -94,7 +94,7 @@ class HeartbeatIT {
         frozen.signal("STOP");
         try {
             for (boolean frozenFirst : new boolean[] {true, false}) {
-                ReplProcess check = repl.run(START, "heartbeat", "--timeout", "2s", "--followers",
+                ReplProcess check = repl.run(START, "heartbeat", "--timeout", "3s", "--followers",
                         frozenFirst ? followers(frozenPort, healthyPort) : followers(healthyPort, frozenPort));
                 String healthy = frozenFirst ? "follower-2" : "follower-1";
                 String stuck = frozenFirst ? "follower-1" : "follower-2";
@@ -102,7 +102,7 @@ class HeartbeatIT {
                 assertEquals(List.of(
                         "leader: connected to " + healthy + " on port " + healthyPort,
                         "leader: sent heartbeat to 1 follower",
-                        "leader: " + stuck + " (127.0.0.1:" + frozenPort + ") did not respond: timed out: no answer to the hello within 2s",
+                        "leader: " + stuck + " (127.0.0.1:" + frozenPort + ") did not respond: timed out: no answer to the hello within 3s",
                         "heartbeat: 1/2 followers responded"), check.stdoutLines());
             }
         } finally {

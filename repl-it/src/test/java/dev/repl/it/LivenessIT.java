@@ -5,18 +5,13 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -128,18 +123,7 @@ class LivenessIT {
         assertTrue(metrics.contains("repl_follower_rtt_seconds_count{follower=\"follower-2\"}"), metrics);
         assertTrue(metrics.contains("repl_follower_reconnects_total{follower=\"follower-1\"}"), metrics);
 
-        Path promtool = Path.of("/usr/bin/promtool");
-        if (System.getenv("CI") != null) {
-            assertTrue(Files.isExecutable(promtool), "CI must have promtool (Debian package prometheus); .ci/run installs it");
-        }
-        assumeTrue(Files.isExecutable(promtool), "promtool is not installed (apt-get install prometheus); skipping its check");
-        Process check = new ProcessBuilder(promtool.toString(), "check", "metrics").redirectErrorStream(true).start();
-        try (OutputStream in = check.getOutputStream()) {
-            in.write(metrics.getBytes(StandardCharsets.UTF_8));
-        }
-        String verdict = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(check.waitFor(30, TimeUnit.SECONDS), "promtool finished");
-        assertEquals(0, check.exitValue(), verdict);
+        Promtool.assertAccepts(metrics);
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.repl.it;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -9,6 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A leader and its followers as separate hosts: each node in its own network namespace with its
  * own address in 198.18.0.0/24 (reserved for network benchmarking), joined by veth pairs to a
  * bridge that lives in a namespace of its own, so the machine's own network is never touched.
+ * Every node keeps a replicated log in a data directory of its own and serves the key-value API.
  * Names carry {@code replit-PID-N-}; {@link #close} removes every process and namespace, and a
  * shutdown hook does the same if the JVM dies first.
  */
@@ -17,6 +19,7 @@ final class NetnsCluster implements AutoCloseable {
     static final int LEADER = 0;
     static final int PORT = 7001;
     static final int ADMIN_PORT = 7080;
+    static final int CLIENT_PORT = 8000;
     private static final AtomicInteger RUNS = new AtomicInteger();
     private static final Duration START = Duration.ofSeconds(60);
 
@@ -84,7 +87,8 @@ final class NetnsCluster implements AutoCloseable {
             list.append(follower > 1 ? "," : "").append(address(follower)).append(':').append(PORT);
         }
         List<String> args = new ArrayList<>(List.of("node", "--role", "leader", "--host", address(LEADER), "--port", Integer.toString(PORT),
-                "--followers", list.toString(), "--admin-port", Integer.toString(ADMIN_PORT)));
+                "--followers", list.toString(), "--admin-port", Integer.toString(ADMIN_PORT),
+                "--data-dir", repl.dir().resolve("data-leader").toString(), "--client-port", Integer.toString(CLIENT_PORT)));
         args.addAll(leaderArgs);
         nodes[LEADER] = repl.startWith(inside(LEADER), args.toArray(String[]::new));
         for (int follower = 1; follower <= followers; follower++) {
@@ -95,7 +99,9 @@ final class NetnsCluster implements AutoCloseable {
 
     void startFollower(int follower) {
         nodes[follower] = repl.startWith(inside(follower), "node", "--role", "follower", "--host", address(follower),
-                "--port", Integer.toString(PORT), "--name", name(follower), "--leader-timeout", "1s").awaitLog("listening on", START);
+                "--port", Integer.toString(PORT), "--name", name(follower), "--leader-timeout", "1s",
+                "--data-dir", repl.dir().resolve("data-" + name(follower)).toString(), "--client-port", Integer.toString(CLIENT_PORT))
+                .awaitLog("listening on", START);
     }
 
     private void namespace(String name) {
@@ -122,6 +128,42 @@ final class NetnsCluster implements AutoCloseable {
     String status() {
         return Netns.run("ip", "netns", "exec", namespace(LEADER), "curl", "-s", "--max-time", "5",
                 "http://" + address(LEADER) + ":" + ADMIN_PORT + "/status");
+    }
+
+    /** Writes {@code key} through the leader's key-value API, from inside its host; the HTTP status, or 0 for no answer. */
+    int put(String key, String value) {
+        try {
+            String code = Netns.run("ip", "netns", "exec", namespace(LEADER), "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
+                    "--max-time", "10", "-X", "PUT", "--data-binary", value, "http://" + address(LEADER) + ":" + CLIENT_PORT + "/kv/" + key);
+            return Integer.parseInt(code.strip());
+        } catch (RuntimeException e) {
+            return 0;
+        }
+    }
+
+    /**
+     * Reads {@code keys} from the leader in one curl, from inside its host: for each, {@code "CODE VALUE"},
+     * or {@code "000"} when there was no answer.
+     */
+    String[] getAll(List<String> keys) {
+        // Each answer is its body, a tab and its status on a line of its own; the drill's values hold neither.
+        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", namespace(LEADER), "curl", "-s", "--max-time", "30",
+                "-w", "\t%{http_code}\n"));
+        for (String key : keys) {
+            command.add("http://" + address(LEADER) + ":" + CLIENT_PORT + "/kv/" + key);
+        }
+        String[] answers = new String[keys.size()];
+        Arrays.fill(answers, "000");
+        try {
+            String[] lines = Netns.run(command.toArray(String[]::new)).split("\n");
+            for (int i = 0; i < Math.min(lines.length, answers.length); i++) {
+                int tab = lines[i].lastIndexOf('\t');
+                answers[i] = tab < 0 ? "000" : lines[i].substring(tab + 1) + " " + lines[i].substring(0, tab);
+            }
+        } catch (RuntimeException e) {
+            // curl failed on some key: every key of the batch stays 000 and is reported unread
+        }
+        return answers;
     }
 
     @Override

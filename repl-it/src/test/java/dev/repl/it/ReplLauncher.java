@@ -13,7 +13,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -40,6 +44,14 @@ final class ReplLauncher implements BeforeEachCallback, AfterEachCallback {
             fail(LAUNCHER + " is missing or not executable; build with mvn package first");
         }
         dir = WORK.resolve(context.getRequiredTestClass().getSimpleName()).resolve(context.getRequiredTestMethod().getName());
+        // A test starts empty: data directories an earlier run left (a damaged log among them) are not its own.
+        if (Files.exists(dir)) {
+            try (Stream<Path> files = Files.walk(dir)) {
+                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
         Files.createDirectories(dir);
     }
 
@@ -106,13 +118,23 @@ final class ReplLauncher implements BeforeEachCallback, AfterEachCallback {
     }
 
     /** A port nothing listens on right now. */
-    static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    /**
+     * A loopback port free now and never handed out before by this JVM: the kernel may offer a
+     * port again as soon as it is released, and two nodes of one test must not be given the same.
+     */
+    static synchronized int freePort() {
+        while (true) {
+            try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                if (HANDED_OUT.add(socket.getLocalPort())) {
+                    return socket.getLocalPort();
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
     }
+
+    private static final Set<Integer> HANDED_OUT = new HashSet<>();
 
     /** Fails with a clear message when a fixed port a test needs is taken. */
     static void requireFree(int... ports) {

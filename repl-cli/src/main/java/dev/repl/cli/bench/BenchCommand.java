@@ -9,7 +9,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench",
         mixinStandardHelpOptions = true,
         description = "Benchmarks. Each prints a table (or JSON with --json) of what it measured.",
-        subcommands = {RttBench.class, FanoutBench.class, DetectionBench.class, TlsBench.class, EmulatedFollowers.class})
+        subcommands = {RttBench.class, FanoutBench.class, DetectionBench.class, TlsBench.class, KvBench.class, CatchUpBench.class, EmulatedFollowers.class})
 public final class BenchCommand implements Runnable {
 
     @Spec
@@ -17,6 +17,6 @@ public final class BenchCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "a benchmark is required: rtt, fanout, detection or tls");
+        throw new ParameterException(spec.commandLine(), "a benchmark is required: rtt, fanout, detection, tls, kv or catchup");
     }
 }

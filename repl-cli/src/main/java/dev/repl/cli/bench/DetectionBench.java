@@ -90,8 +90,8 @@ final class DetectionBench implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         detector = options.toConfig();
-        Peer victim = new Peer("victim", NodeAddress.loopback(freePort()));
-        Peer bystander = new Peer("bystander", NodeAddress.loopback(freePort()));
+        Peer victim = new Peer("victim", NodeAddress.loopback(BenchFiles.freePort()));
+        Peer bystander = new Peer("bystander", NodeAddress.loopback(BenchFiles.freePort()));
         FollowerProcesses children = new FollowerProcesses(false);
         Thread reaper = new Thread(children::stopAll, "bench-reaper");
         Runtime.getRuntime().addShutdownHook(reaper);
@@ -258,11 +258,5 @@ final class DetectionBench implements Callable<Integer> {
 
     private static long micros(long nanos) {
         return Math.max(0, TimeUnit.NANOSECONDS.toMicros(nanos));
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
     }
 }

@@ -1,0 +1,40 @@
+package dev.repl.cli;
+
+import java.nio.charset.StandardCharsets;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/** {@code repl cas KEY OLD NEW}: compare-and-set, answered once committed. */
+@Command(name = "cas", mixinStandardHelpOptions = true,
+        description = {"Set KEY to NEW if its value is OLD. Exit 1 when it has another value (printed), 4 when the outcome is unknown."})
+final class CasCommand extends KvCommandBase {
+
+    @Parameters(index = "0", paramLabel = "KEY")
+    String key;
+
+    @Parameters(index = "1", paramLabel = "OLD")
+    String expected;
+
+    @Parameters(index = "2", paramLabel = "NEW")
+    String value;
+
+    @Override
+    String what() {
+        return "cas " + key;
+    }
+
+    @Override
+    public Integer call() throws InterruptedException {
+        KvClient.Answer answer;
+        try {
+            answer = options.client().send(options.endpoint, "PUT", key, KvClient.query("prev", expected), value.getBytes(StandardCharsets.UTF_8));
+        } catch (KvClient.Unreachable e) {
+            return unreachable(e, true);
+        }
+        if (answer.status() == 409) {
+            var current = answer.json().path("current");
+            return error(ExitCodes.NO, current.isNull() ? "not set, not '" + expected + "'" : "the value is '" + current.asText() + "', not '" + expected + "'");
+        }
+        return writeAnswer(answer);
+    }
+}

@@ -1,0 +1,31 @@
+package dev.repl.cli;
+
+import java.nio.charset.StandardCharsets;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/** {@code repl put KEY VALUE}: a write, answered once committed. */
+@Command(name = "put", mixinStandardHelpOptions = true,
+        description = {"Set KEY to VALUE. Prints the index it committed at; exit 4 when its outcome is unknown (it may still commit)."})
+final class PutCommand extends KvCommandBase {
+
+    @Parameters(index = "0", paramLabel = "KEY")
+    String key;
+
+    @Parameters(index = "1", paramLabel = "VALUE")
+    String value;
+
+    @Override
+    String what() {
+        return "put " + key;
+    }
+
+    @Override
+    public Integer call() throws InterruptedException {
+        try {
+            return writeAnswer(options.client().send(options.endpoint, "PUT", key, null, value.getBytes(StandardCharsets.UTF_8)));
+        } catch (KvClient.Unreachable e) {
+            return unreachable(e, true);
+        }
+    }
+}

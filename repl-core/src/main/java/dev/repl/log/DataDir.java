@@ -1,0 +1,157 @@
+package dev.repl.log;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Objects;
+
+/**
+ * A node's data directory: {@code meta.json} (the cluster it belongs to, its current term and its
+ * vote), {@code log/} (the segments) and {@code snapshots/}. A node holds a lock on it while it
+ * runs, so two nodes never share one. Metadata is replaced atomically: written to a temporary
+ * file, forced, renamed over the old one, and the directory forced.
+ */
+public final class DataDir implements AutoCloseable {
+
+    /**
+     * What a node keeps across restarts besides its log.
+     *
+     * @param clusterId   the cluster whose data this is; another cluster's node refuses the directory
+     * @param currentTerm the latest term this node has seen
+     * @param votedFor    whom it voted for in {@code currentTerm}, or null
+     */
+    public record Metadata(String clusterId, long currentTerm, String votedFor) {
+
+        public Metadata {
+            Objects.requireNonNull(clusterId, "clusterId");
+            if (currentTerm < 0) {
+                throw new IllegalArgumentException("term must not be negative, was " + currentTerm);
+            }
+        }
+
+        public Metadata withTerm(long term) {
+            return new Metadata(clusterId, term, term == currentTerm ? votedFor : null);
+        }
+
+        public Metadata withVote(long term, String candidate) {
+            return new Metadata(clusterId, term, candidate);
+        }
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String META = "meta.json";
+
+    private final Path dir;
+    private final FileChannel lockFile;
+    private final FileLock lock;
+    private volatile Metadata metadata;
+
+    private DataDir(Path dir, FileChannel lockFile, FileLock lock, Metadata metadata) {
+        this.dir = dir;
+        this.lockFile = lockFile;
+        this.lock = lock;
+        this.metadata = metadata;
+    }
+
+    /**
+     * Opens (creating if needed) and locks the directory of a node of {@code clusterId}.
+     *
+     * @throws IllegalStateException naming the directory when another node uses it, or it belongs to another cluster
+     */
+    public static DataDir open(Path dir, String clusterId) throws IOException {
+        Files.createDirectories(dir.resolve("log"));
+        Files.createDirectories(dir.resolve("snapshots"));
+        FileChannel lockFile = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock lock;
+        try {
+            lock = lockFile.tryLock();
+        } catch (OverlappingFileLockException e) {
+            lock = null;
+        }
+        if (lock == null) {
+            lockFile.close();
+            throw new IllegalStateException("data dir " + dir + " is in use by another node");
+        }
+        try {
+            Path meta = dir.resolve(META);
+            Metadata metadata;
+            if (Files.exists(meta)) {
+                metadata = JSON.readValue(Files.readString(meta), Metadata.class);
+                if (!metadata.clusterId().equals(clusterId)) {
+                    throw new IllegalStateException("data dir " + dir + " belongs to cluster '" + metadata.clusterId() + "', not '" + clusterId
+                            + "' (--cluster-id)");
+                }
+            } else {
+                metadata = new Metadata(clusterId, 0, null);
+                write(dir, metadata);
+            }
+            return new DataDir(dir, lockFile, lock, metadata);
+        } catch (IOException | RuntimeException e) {
+            lock.release();
+            lockFile.close();
+            throw e;
+        }
+    }
+
+    public Path path() {
+        return dir;
+    }
+
+    public Path logDir() {
+        return dir.resolve("log");
+    }
+
+    public Path snapshotDir() {
+        return dir.resolve("snapshots");
+    }
+
+    public Metadata metadata() {
+        return metadata;
+    }
+
+    /** Replaces the metadata durably. Blocks on disk: the log's writer thread calls it, in order with the log. */
+    public void save(Metadata next) throws IOException {
+        write(dir, next);
+        metadata = next;
+    }
+
+    private static void write(Path dir, Metadata metadata) throws IOException {
+        Path tmp = dir.resolve(META + ".tmp");
+        try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+            out.write(ByteBuffer.wrap(JSON.writeValueAsString(metadata).getBytes(StandardCharsets.UTF_8)));
+            out.force(true);
+        }
+        try {
+            Files.move(tmp, dir.resolve(META), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(tmp, dir.resolve(META), StandardCopyOption.REPLACE_EXISTING);
+        }
+        forceDirectory(dir);
+    }
+
+    /** Makes a rename or a new file in {@code dir} durable (Linux: fsync of the directory). */
+    public static void forceDirectory(Path dir) throws IOException {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (IOException e) {
+            // Some file systems cannot open a directory for reading; there the rename is what durability there is.
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (lock.isValid()) {
+            lock.release();
+        }
+        lockFile.close();
+    }
+}

@@ -1,0 +1,268 @@
+package dev.repl.replication;
+
+import dev.repl.log.RecordCodec;
+import dev.repl.log.SegmentedLog;
+import dev.repl.state.SnapshotStore;
+import dev.repl.state.StateMachine;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayDeque;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one thread that applies committed entries to the state machine, in index order, reading
+ * them back from the log (the page cache, mostly). It completes the future of the proposal at
+ * each index with the state machine's answer, wakes reads waiting for an index to be applied,
+ * keeps a digest of every record applied (equal applied indexes give equal digests on every
+ * node), and every {@code snapshotEvery} entries writes a snapshot and has the log compacted
+ * behind it, keeping {@code retain} entries for followers that are a little behind.
+ */
+final class Applier implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Applier.class);
+    private static final int READ_BYTES = 1024 * 1024;
+
+    /** Compacts the log up to an index; run by the log's writer. */
+    interface Compactor {
+        void compactUpTo(long index, long term);
+    }
+
+    private final String nodeName;
+    private final SegmentedLog segments;
+    private final TailCache tail;
+    private final StateMachine stateMachine;
+    private final SnapshotStore snapshots;
+    private final Compactor compactor;
+    private final long snapshotEvery;
+    private final long retain;
+    private final Thread thread;
+    private final Map<Long, CompletableFuture<byte[]>> proposals = new ConcurrentHashMap<>();
+    private final ConcurrentSkipListMap<Long, CompletableFuture<Void>> barriers = new ConcurrentSkipListMap<>();
+    private final Queue<Runnable> tasks = new ArrayDeque<>();
+    private final Object lock = new Object();
+    private LongConsumer appliedListener = index -> { };
+    private volatile long commitIndex;
+    private volatile long appliedIndex;
+    private volatile long digest;
+    private volatile long snapshotIndex;
+    private volatile boolean stopped;
+    private volatile Throwable failure;
+
+    Applier(String nodeName, SegmentedLog segments, TailCache tail, StateMachine stateMachine, SnapshotStore snapshots, Compactor compactor,
+            long snapshotEvery, long retain, long appliedIndex, long digest) {
+        this.nodeName = nodeName;
+        this.segments = segments;
+        this.tail = tail;
+        this.stateMachine = stateMachine;
+        this.snapshots = snapshots;
+        this.compactor = compactor;
+        this.snapshotEvery = snapshotEvery;
+        this.retain = retain;
+        this.appliedIndex = appliedIndex;
+        this.commitIndex = appliedIndex;
+        this.snapshotIndex = appliedIndex;
+        this.digest = digest;
+        this.thread = new Thread(this::run, nodeName + "-applier");
+        this.thread.setDaemon(true);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    /** Told, on this thread, of every index applied. */
+    void onApplied(LongConsumer listener) {
+        this.appliedListener = listener;
+    }
+
+    long commitIndex() {
+        return commitIndex;
+    }
+
+    long appliedIndex() {
+        return appliedIndex;
+    }
+
+    long digest() {
+        return digest;
+    }
+
+    long snapshotIndex() {
+        return snapshotIndex;
+    }
+
+    /** Why applying stopped, or null while it runs. */
+    Throwable failure() {
+        return failure;
+    }
+
+    /** Entries up to {@code index} are committed; they are applied as soon as this thread gets to them. */
+    void commit(long index) {
+        synchronized (lock) {
+            if (index > commitIndex) {
+                commitIndex = index;
+                lock.notifyAll();
+            }
+        }
+    }
+
+    /** The future the proposal at {@code index} completes with once applied: the state machine's answer. */
+    CompletableFuture<byte[]> await(long index) {
+        return proposals.computeIfAbsent(index, i -> new CompletableFuture<>());
+    }
+
+    /** Forgets a proposal's future (its client was answered otherwise). */
+    void forget(long index) {
+        proposals.remove(index);
+    }
+
+    /** Completes once everything up to {@code index} is applied. */
+    CompletableFuture<Void> appliedUpTo(long index) {
+        if (appliedIndex >= index) {
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<Void> done = barriers.computeIfAbsent(index, i -> new CompletableFuture<>());
+        if (appliedIndex >= index) {
+            releaseBarriers(appliedIndex);
+        }
+        return done;
+    }
+
+    /** Replaces the state with a snapshot's, on this thread; completes when done. */
+    CompletableFuture<Void> install(SnapshotStore.Snapshot snapshot) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        synchronized (lock) {
+            tasks.add(() -> {
+                try (InputStream body = snapshot.body()) {
+                    stateMachine.restore(body);
+                    appliedIndex = snapshot.index();
+                    snapshotIndex = snapshot.index();
+                    digest = snapshot.digest();
+                    commitIndex = Math.max(commitIndex, snapshot.index());
+                    releaseBarriers(appliedIndex);
+                    done.complete(null);
+                } catch (IOException | RuntimeException e) {
+                    done.completeExceptionally(e);
+                }
+            });
+            lock.notifyAll();
+        }
+        return done;
+    }
+
+    private void run() {
+        while (!stopped) {
+            Runnable task;
+            synchronized (lock) {
+                while (!stopped && tasks.isEmpty() && (appliedIndex >= commitIndex || appliedIndex >= available())) {
+                    try {
+                        lock.wait(TimeUnit.SECONDS.toMillis(1));
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                task = tasks.poll();
+            }
+            if (stopped) {
+                return;
+            }
+            try {
+                if (task != null) {
+                    task.run();
+                } else {
+                    applyNext();
+                }
+            } catch (IOException | RuntimeException e) {
+                failure = e;
+                log.error("{}: applying committed entries stopped at index {}: {}", nodeName, appliedIndex + 1, e.toString());
+                proposals.values().forEach(f -> f.completeExceptionally(e));
+                return;
+            }
+        }
+    }
+
+    /** The last index there is to apply: in the log, or in the leader's newest entries not yet written. */
+    private long available() {
+        return Math.max(segments.lastIndex(), tail.lastIndex());
+    }
+
+    /** Applies the next run of committed entries, from memory when the leader still has them there, else from the log. */
+    private void applyNext() throws IOException {
+        long upTo = Math.min(commitIndex, available());
+        ByteBuf records = tail.read(appliedIndex + 1, READ_BYTES, ByteBufAllocator.DEFAULT);
+        if (records == null) {
+            records = segments.read(appliedIndex + 1, READ_BYTES, ByteBufAllocator.DEFAULT);
+        }
+        try {
+            for (int at = records.readerIndex(); at < records.writerIndex(); at += RecordCodec.recordSize(records, at)) {
+                long index = RecordCodec.index(records, at);
+                if (index > upTo) {
+                    break;
+                }
+                byte[] command = RecordCodec.payload(records, at);
+                // An empty entry is a new leader's no-op: it commits the entries of earlier terms, and changes nothing.
+                byte[] answer = command.length == 0 ? command : stateMachine.apply(index, command);
+                digest = digest * 31 + records.getInt(at + 4);
+                appliedIndex = index;
+                CompletableFuture<byte[]> waiting = proposals.remove(index);
+                if (waiting != null) {
+                    waiting.complete(answer);
+                }
+                appliedListener.accept(index);
+            }
+        } finally {
+            records.release();
+        }
+        releaseBarriers(appliedIndex);
+        if (snapshotEvery > 0 && appliedIndex - snapshotIndex >= snapshotEvery) {
+            snapshot();
+        }
+    }
+
+    private void releaseBarriers(long applied) {
+        Map<Long, CompletableFuture<Void>> ready = barriers.headMap(applied, true);
+        ready.values().forEach(f -> f.complete(null));
+        ready.clear();
+    }
+
+    private void snapshot() throws IOException {
+        long index = appliedIndex;
+        long term = segments.termAt(index);
+        if (term < 0) {
+            return; // applied from memory and not yet in the log's files: the next applied run tries again
+        }
+        long start = System.nanoTime();
+        SnapshotStore.Snapshot written = snapshots.write(index, term, digest, stateMachine::snapshot);
+        snapshotIndex = index;
+        log.info("{}: snapshot at index {} (term {}, {} bytes) in {} ms", nodeName, index, term, written.size(),
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+        long compactTo = index - retain;
+        if (compactTo > segments.baseIndex()) {
+            compactor.compactUpTo(compactTo, segments.termAt(compactTo));
+        }
+    }
+
+    /** Stops the thread; proposals not yet applied stay incomplete, for their owners to answer. Idempotent. */
+    @Override
+    public void close() {
+        stopped = true;
+        synchronized (lock) {
+            lock.notifyAll();
+        }
+        try {
+            thread.join(TimeUnit.SECONDS.toMillis(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,294 @@
+package dev.repl.replication;
+
+import dev.repl.config.Addresses;
+import dev.repl.log.LogFailedException;
+import dev.repl.node.ReplicationStreams;
+import dev.repl.protocol.ProtocolException;
+import dev.repl.state.SnapshotStore;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A follower's side of replication. Its leader opens a replication stream (a link whose hello
+ * said {@code R}); on it the leader says who it is and its term, the follower answers where its
+ * durable log ends, and then takes appends and snapshot chunks. Each append is checked and made
+ * durable on the log's writer thread ({@link AppendRules}) and answered with the index it
+ * brought the log to; what the leader says is committed, up to there, is applied. A node follows
+ * one leader per term, durably ({@link Replica#follow}): a stream of an older term, or of another
+ * leader (another name or incarnation) in the term it follows, is refused with its own term.
+ */
+public final class FollowerLog implements ReplicationStreams {
+
+    private static final Logger log = LoggerFactory.getLogger(FollowerLog.class);
+
+    /** The leader this follower takes appends from, as its stream said. */
+    public record LeaderInfo(String name, long term, String clientAddress) {
+    }
+
+    private final String nodeName;
+    private final Replica replica;
+    private final LogOptions options;
+    private volatile LeaderInfo leader;
+    private volatile Stream active;
+    private volatile String refusedLeader;
+
+    public FollowerLog(String nodeName, Replica replica, LogOptions options) {
+        this.nodeName = nodeName;
+        this.replica = replica;
+        this.options = options;
+    }
+
+    /** The leader of the current term, or null before any stream. */
+    public LeaderInfo leader() {
+        return leader;
+    }
+
+    public Replica replica() {
+        return replica;
+    }
+
+    /** A handler for one replication stream, for the pipeline once its hello is accepted. */
+    @Override
+    public ChannelHandler newStream() {
+        return new Stream();
+    }
+
+    @Override
+    public int maxFrameBytes() {
+        return options.maxFrameBytes();
+    }
+
+    /** One leader connection. All its methods run on the channel's event loop. */
+    private final class Stream extends SimpleChannelInboundHandler<ByteBuf> {
+
+        private ChannelHandlerContext ctx;
+        private LeaderInfo from;
+        private boolean greeted;
+        private FileChannel incoming;
+
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            this.ctx = ctx;
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, ByteBuf frame) {
+            byte type = ReplicationCodec.type(frame);
+            if (from == null) {
+                if (type != ReplicationCodec.LEADER || greeted) {
+                    throw new ProtocolException(greeted ? "a frame '" + (char) type + "' before this node answered the leader's frame"
+                            : "a replication stream must start with the leader's frame, not '" + (char) type + "'");
+                }
+                greeted = true;
+                leader(ReplicationCodec.readLeader(frame));
+                return;
+            }
+            switch (type) {
+                case ReplicationCodec.APPEND -> append(ReplicationCodec.readAppend(frame), frame);
+                case ReplicationCodec.SNAPSHOT -> snapshotChunk(ReplicationCodec.readSnapshot(frame), frame);
+                default -> throw new ProtocolException("unexpected replication frame '" + (char) type + "' from the leader");
+            }
+        }
+
+        private void leader(ReplicationCodec.Leader hello) {
+            replica.follow(hello.term(), hello.id()).whenComplete((follows, failure) -> ctx.executor().execute(() -> {
+                if (failure != null) {
+                    fail(failure);
+                    return;
+                }
+                long last = replica.writer().durableIndex();
+                long lastTerm = replica.segments().termAt(last);
+                if (!follows) {
+                    refuse(hello, last, lastTerm);
+                    return;
+                }
+                from = new LeaderInfo(hello.name(), hello.term(), hello.clientAddress());
+                Stream previous = active;
+                active = this;
+                if (previous != null && previous != this) {
+                    previous.ctx.close(); // the same leader reconnected, or a newer term took over
+                }
+                leader = from;
+                refusedLeader = null;
+                log.info("{}: replicating from {} (term {}, {}); log ends at {}", nodeName, hello.name(), hello.term(),
+                        Addresses.format(ctx.channel().remoteAddress()), last);
+                ctx.writeAndFlush(ReplicationCodec.position(ctx.alloc(), new ReplicationCodec.Position(hello.term(), last, lastTerm, true)));
+            }));
+        }
+
+        /** Tells a leader this node will not follow it, and why, in its position frame; then closes the stream. */
+        private void refuse(ReplicationCodec.Leader hello, long last, long lastTerm) {
+            long current = replica.currentTerm();
+            String why = hello.term() < current
+                    ? "its term " + hello.term() + " is older than this node's " + current
+                    : "this node follows " + replica.votedFor() + " in term " + current;
+            if (!hello.id().equals(refusedLeader)) {
+                refusedLeader = hello.id(); // once per leader: it retries every second or so
+                log.warn("{}: refused the replication stream of {} ({}, {}): {}", nodeName, hello.name(), hello.id(),
+                        Addresses.format(ctx.channel().remoteAddress()), why);
+            }
+            ctx.writeAndFlush(ReplicationCodec.position(ctx.alloc(), new ReplicationCodec.Position(current, last, lastTerm, false)))
+                    .addListener(ChannelFutureListener.CLOSE);
+        }
+
+        private void append(ReplicationCodec.Append m, ByteBuf frame) {
+            if (active != this) {
+                return; // a stream another took over from: closing, and what it still delivers is not to be acted on
+            }
+            checkTerm(m.term());
+            ByteBuf records = ownCopy(frame);
+            long commit = replica.commitIndex();
+            long leaderTerm = from.term();
+            CompletableFuture<AppendRules.Outcome> done = replica.writer().submit(
+                    log -> AppendRules.apply(log, m.prevIndex(), m.prevTerm(), records, commit, leaderTerm), records.readableBytes());
+            done.whenComplete((outcome, failure) -> {
+                records.release();
+                ctx.executor().execute(() -> {
+                    if (failure != null) {
+                        fail(failure);
+                        return;
+                    }
+                    if (outcome.ok()) {
+                        replica.applier().commit(Math.min(m.commit(), outcome.index()));
+                    }
+                    ctx.writeAndFlush(ReplicationCodec.appended(ctx.alloc(),
+                            new ReplicationCodec.Appended(m.seq(), from.term(), outcome.ok(), outcome.index())), ctx.voidPromise());
+                    resumeReading();
+                });
+            });
+            pauseReadingIfBehind();
+        }
+
+        private void snapshotChunk(ReplicationCodec.SnapshotChunk m, ByteBuf frame) {
+            if (active != this) {
+                return;
+            }
+            checkTerm(m.term());
+            ByteBuf bytes = ownCopy(frame);
+            long received = m.offset() + bytes.readableBytes();
+            SnapshotStore store = replica.snapshots();
+            CompletableFuture<SnapshotStore.Snapshot> written = replica.writer().submit(log -> {
+                if (m.offset() == 0) {
+                    closeIncoming();
+                    incoming = FileChannel.open(store.incoming(), StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                            StandardOpenOption.WRITE);
+                } else if (incoming == null || incoming.size() != m.offset()) {
+                    throw new ProtocolException("snapshot chunk at byte " + m.offset() + " where " + (incoming == null ? 0 : incoming.size())
+                            + " was due");
+                }
+                for (int at = bytes.readerIndex(); at < bytes.writerIndex(); ) {
+                    at += bytes.getBytes(at, incoming, incoming.size(), bytes.writerIndex() - at);
+                }
+                if (!m.last()) {
+                    return null;
+                }
+                incoming.force(true);
+                closeIncoming();
+                SnapshotStore.Snapshot accepted = store.acceptIncoming(m.lastIndex(), m.lastTerm());
+                if (log.termAt(m.lastIndex()) == m.lastTerm()) {
+                    log.compactUpTo(m.lastIndex(), m.lastTerm()); // the log agrees: keep what follows
+                } else {
+                    log.resetTo(m.lastIndex(), m.lastTerm());
+                }
+                return accepted;
+            }, bytes.readableBytes());
+            written.whenComplete((ok, failure) -> bytes.release());
+            written.thenCompose(snapshot -> snapshot == null ? CompletableFuture.completedFuture(null)
+                    : replica.applier().install(snapshot).thenApply(v -> snapshot)).whenComplete((snapshot, failure) ->
+                    ctx.executor().execute(() -> {
+                        if (failure != null) {
+                            fail(failure);
+                            return;
+                        }
+                        if (snapshot != null) {
+                            log.info("{}: installed the leader's snapshot at index {} (term {})", nodeName, m.lastIndex(), m.lastTerm());
+                        }
+                        ctx.writeAndFlush(ReplicationCodec.snapshotted(ctx.alloc(), new ReplicationCodec.Snapshotted(m.seq(), from.term(), true,
+                                snapshot != null ? m.lastIndex() : received)), ctx.voidPromise());
+                        resumeReading();
+                    }));
+            pauseReadingIfBehind();
+        }
+
+        /**
+         * What the writer thread is handed: a copy of the frame's rest in a buffer of its own. A
+         * slice would share memory the decoder manages on the event loop, and the writer would
+         * write whatever that memory holds by the time its turn comes.
+         */
+        private ByteBuf ownCopy(ByteBuf frame) {
+            return ctx.alloc().directBuffer(frame.readableBytes()).writeBytes(frame, frame.readerIndex(), frame.readableBytes());
+        }
+
+        private void closeIncoming() throws IOException {
+            if (incoming != null) {
+                incoming.close();
+                incoming = null;
+            }
+        }
+
+        private void checkTerm(long term) {
+            if (term != from.term()) {
+                throw new ProtocolException("a frame of term " + term + " on a stream of term " + from.term());
+            }
+        }
+
+        /**
+         * The writer is behind by more than the leader may have in flight, or the leader does not
+         * read this node's answers: stop reading until both catch up.
+         */
+        private void pauseReadingIfBehind() {
+            if (replica.writer().pendingBytes() > options.maxInflightBytes() || !ctx.channel().isWritable()) {
+                ctx.channel().config().setAutoRead(false);
+            }
+        }
+
+        private void resumeReading() {
+            if (!ctx.channel().config().isAutoRead() && ctx.channel().isWritable()
+                    && replica.writer().pendingBytes() <= options.maxInflightBytes() / 2) {
+                ctx.channel().config().setAutoRead(true);
+            }
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            if (ctx.channel().isWritable()) {
+                resumeReading();
+            } else {
+                ctx.channel().config().setAutoRead(false);
+            }
+            ctx.fireChannelWritabilityChanged();
+        }
+
+        private void fail(Throwable failure) {
+            Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+            if (cause instanceof LogFailedException) {
+                log.error("{}: {}; closing the replication stream", nodeName, cause.getMessage());
+                ctx.close();
+            } else {
+                ctx.fireExceptionCaught(cause);
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            if (active == this) {
+                active = null;
+            }
+            replica.writer().submit(log -> {
+                closeIncoming(); // a snapshot cut off mid-way: the leader starts it again
+                return null;
+            }, 0);
+            ctx.fireChannelInactive();
+        }
+    }
+}

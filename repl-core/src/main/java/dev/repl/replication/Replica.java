@@ -1,0 +1,242 @@
+package dev.repl.replication;
+
+import dev.repl.log.DataDir;
+import dev.repl.log.LogWriter;
+import dev.repl.log.SegmentedLog;
+import dev.repl.state.SnapshotStore;
+import dev.repl.state.StateMachine;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.HdrHistogram.Histogram;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A node's copy of the replicated log and the state machine it drives: the data directory, the
+ * log and its writer thread, the snapshots, the applier thread, and a reader thread for log reads
+ * that must not run on an event loop. The leader and the follower build their parts on it.
+ * Opening it recovers the log and restores the newest snapshot; {@link #close} ends every thread
+ * and releases the directory.
+ */
+public final class Replica implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Replica.class);
+
+    private final String name;
+    private final DataDir dataDir;
+    private final SnapshotStore snapshots;
+    private final SegmentedLog segments;
+    private final LogWriter writer;
+    private final StateMachine stateMachine;
+    private final Applier applier;
+    private final TailCache tail;
+    private final ExecutorService reader;
+    private boolean closed;
+
+    private Replica(String name, DataDir dataDir, SnapshotStore snapshots, SegmentedLog segments, StateMachine stateMachine,
+                    LogOptions options, long appliedIndex, long digest) {
+        this.name = name;
+        this.dataDir = dataDir;
+        this.snapshots = snapshots;
+        this.segments = segments;
+        this.stateMachine = stateMachine;
+        this.writer = new LogWriter(name, segments);
+        this.tail = new TailCache(options.maxInflightBytes());
+        this.applier = new Applier(name, segments, tail, stateMachine, snapshots, this::compactUpTo, options.snapshotEvery(),
+                options.retainEntries(), appliedIndex, digest);
+        this.reader = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, name + "-log-reader");
+            t.setDaemon(true);
+            return t;
+        });
+        applier.start();
+    }
+
+    /**
+     * Opens the node's data directory, recovering its log and restoring its newest snapshot.
+     *
+     * @throws dev.repl.log.LogCorruptException naming the file and offset when the log is damaged before its end
+     * @throws IllegalStateException when the directory is another cluster's, or in use
+     */
+    public static Replica open(String name, Path dir, String clusterId, StateMachine stateMachine, LogOptions options) throws IOException {
+        DataDir dataDir = DataDir.open(dir, clusterId);
+        try {
+            SnapshotStore snapshots = new SnapshotStore(dataDir.snapshotDir());
+            Optional<SnapshotStore.Snapshot> latest = snapshots.latest();
+            long base = 0;
+            long baseTerm = 0;
+            long digest = 0;
+            if (latest.isPresent()) {
+                SnapshotStore.Snapshot s = latest.get();
+                try (InputStream body = s.body()) {
+                    stateMachine.restore(body);
+                }
+                base = s.index();
+                baseTerm = s.term();
+                digest = s.digest();
+            }
+            SegmentedLog segments = SegmentedLog.open(dataDir.logDir(), options.segmentBytes(), base, baseTerm);
+            log.info("{}: log {}..{} (term {}), snapshot at {}, term {} in {}", name, segments.firstIndex(), segments.lastIndex(),
+                    segments.lastTerm(), base, dataDir.metadata().currentTerm(), dir);
+            return new Replica(name, dataDir, snapshots, segments, stateMachine, options, base, digest);
+        } catch (IOException | RuntimeException e) {
+            dataDir.close();
+            throw e;
+        }
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public SegmentedLog segments() {
+        return segments;
+    }
+
+    public LogWriter writer() {
+        return writer;
+    }
+
+    public StateMachine stateMachine() {
+        return stateMachine;
+    }
+
+    public SnapshotStore snapshots() {
+        return snapshots;
+    }
+
+    Applier applier() {
+        return applier;
+    }
+
+    TailCache tail() {
+        return tail;
+    }
+
+    /** The term of the entry at {@code index}, from the newest entries in memory or the log; -1 when neither holds it. */
+    long termAt(long index) {
+        long term = tail.termAt(index);
+        return term >= 0 ? term : segments.termAt(index);
+    }
+
+    /** The thread that reads the log for those who must not block. */
+    public ExecutorService reader() {
+        return reader;
+    }
+
+    public long currentTerm() {
+        return dataDir.metadata().currentTerm();
+    }
+
+    /** Durably moves to {@code term}, in order with the log's changes. */
+    public CompletableFuture<Void> saveTerm(long term) {
+        return writer.submit(log -> {
+            if (term > dataDir.metadata().currentTerm()) {
+                dataDir.save(dataDir.metadata().withTerm(term));
+            }
+            return null;
+        }, 0);
+    }
+
+    /**
+     * Durably follows {@code leaderId} in {@code term}, unless this node has seen a later term or
+     * already follows another leader in this one: a node follows one leader per term, as Raft
+     * grants one vote per term, and the choice survives a restart. In order with the log's
+     * changes; completes with whether it follows.
+     */
+    public CompletableFuture<Boolean> follow(long term, String leaderId) {
+        return writer.submit(log -> {
+            DataDir.Metadata m = dataDir.metadata();
+            if (term < m.currentTerm() || term == m.currentTerm() && m.votedFor() != null && !m.votedFor().equals(leaderId)) {
+                return false;
+            }
+            if (term != m.currentTerm() || !leaderId.equals(m.votedFor())) {
+                dataDir.save(m.withVote(term, leaderId));
+            }
+            return true;
+        }, 0);
+    }
+
+    /** Whom this node follows (or leads as) in its current term, or null. */
+    public String votedFor() {
+        return dataDir.metadata().votedFor();
+    }
+
+    public long commitIndex() {
+        return applier.commitIndex();
+    }
+
+    public long appliedIndex() {
+        return applier.appliedIndex();
+    }
+
+    /** A digest of every record applied, in order: nodes at the same applied index have the same digest. */
+    public long digest() {
+        return applier.digest();
+    }
+
+    public long snapshotIndex() {
+        return applier.snapshotIndex();
+    }
+
+    /** Completes once everything up to {@code index} is applied: a read that must see those writes waits on it. */
+    public CompletableFuture<Void> appliedUpTo(long index) {
+        return applier.appliedUpTo(index);
+    }
+
+    /** What the log's durability costs, for status: fsync latency and changes per fsync. */
+    public void addStatsTo(Histogram fsyncMicros, Histogram batchSizes) {
+        writer.addStatsTo(fsyncMicros, batchSizes);
+    }
+
+    /** The log's state now, for status and metrics. */
+    public LogStatus status() {
+        Histogram fsync = new Histogram(3);
+        Histogram batches = new Histogram(3);
+        writer.addStatsTo(fsync, batches);
+        boolean any = fsync.getTotalCount() > 0;
+        Throwable failure = writer.failure() != null ? writer.failure() : applier.failure();
+        return new LogStatus(currentTerm(), segments.firstIndex(), segments.lastIndex(), writer.durableIndex(), commitIndex(), appliedIndex(),
+                snapshotIndex(), digest(), segments.sizeBytes(), writer.forces(), any ? fsync.getValueAtPercentile(50) : -1,
+                any ? fsync.getValueAtPercentile(99) : -1, any ? batches.getValueAtPercentile(50) : -1, any ? batches.getMaxValue() : -1,
+                failure == null ? null : failure.getMessage(), Distribution.of(fsync, Distribution.FSYNC_SECONDS, 1e-6),
+                Distribution.of(batches, Distribution.BATCH_ENTRIES, 1));
+    }
+
+    private void compactUpTo(long index, long term) {
+        writer.submit(log -> {
+            log.compactUpTo(index, term);
+            return null;
+        }, 0);
+    }
+
+    /** Ends the applier, the reader and the writer (running what it has queued), and releases the directory. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        applier.close();
+        // Not shutdownNow: interrupting a read closes the file channel it reads, which the writer shares.
+        reader.shutdown();
+        try {
+            reader.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        writer.close();
+        tail.close();
+        try {
+            dataDir.close();
+        } catch (IOException e) {
+            log.warn("{}: releasing {}: {}", name, dataDir.path(), e.getMessage());
+        }
+    }
+}

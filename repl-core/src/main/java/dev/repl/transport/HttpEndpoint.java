@@ -1,0 +1,57 @@
+package dev.repl.transport;
+
+import dev.repl.config.NodeAddress;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * A node's HTTP/1.1 port (the admin endpoint, the key-value API), with the limits of every port
+ * open to anyone: a connection cap, TLS when configured, requests of at most a set size taken
+ * whole, and an idle timeout that only a whole request resets.
+ * <pre>
+ *   [tls] -> httpCodec -> httpAggregator -> idleTimeout -> (handler) -> connectionErrors
+ * </pre>
+ */
+public final class HttpEndpoint {
+
+    private HttpEndpoint() {
+    }
+
+    /**
+     * @param role    {@code admin} or {@code client}: in the thread's name and in log lines
+     * @param purpose what a failed bind could not do: {@code serve admin}, {@code serve clients}
+     * @param handler a new handler for each connection, named {@code handlerName}
+     */
+    public static Listener bind(String nodeName, String role, String purpose, NodeAddress address, int maxConnections, Duration idleTimeout, SslContext tls,
+                                int maxRequestBytes, String handlerName, Supplier<ChannelHandler> handler) {
+        ConnectionLimiter limiter = new ConnectionLimiter(nodeName + " " + role, maxConnections);
+        ConnectionErrorHandler errors = new ConnectionErrorHandler(nodeName + " " + role, "request");
+        long idleNanos = idleTimeout.toNanos();
+        return Listener.bind(nodeName, purpose, address, nodeName + "-" + role, new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel ch) {
+                if (!limiter.admit(ch)) {
+                    return;
+                }
+                if (tls != null) {
+                    ch.pipeline().addLast("tls", tls.newHandler(ch.alloc()));
+                }
+                ch.pipeline()
+                        .addLast("httpCodec", new HttpServerCodec())
+                        .addLast("httpAggregator", new HttpObjectAggregator(maxRequestBytes))
+                        // Behind the aggregator: only a whole request counts, not a body trickled a byte at a time.
+                        .addLast("idleTimeout", new IdleStateHandler(idleNanos, 0, 0, TimeUnit.NANOSECONDS))
+                        .addLast(handlerName, handler.get())
+                        .addLast("connectionErrors", errors);
+            }
+        });
+    }
+}

@@ -1,0 +1,61 @@
+package dev.repl.kv;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class KvStateMachineTest {
+
+    private static byte[] b(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void commandsSurviveTheirEncoding() {
+        for (KvCommand c : new KvCommand[] {KvCommand.put("k", b("v")), KvCommand.put("ключ", new byte[0]), KvCommand.cas("k", b("old"), b("new")),
+                KvCommand.cas("k", null, b("first")), KvCommand.delete("gone")}) {
+            assertEquals(c, KvCommand.decode(c.encode()), c.toString());
+        }
+        assertThrows(IllegalArgumentException.class, () -> KvCommand.decode(new byte[] {'X', 0, 1, 'k'}));
+        assertThrows(IllegalArgumentException.class, () -> KvCommand.decode(new byte[] {'P', 0, 9}));
+        assertThrows(IllegalArgumentException.class, () -> KvCommand.put("", b("v")));
+    }
+
+    @Test
+    void putCompareAndSetAndDelete() {
+        KvStateMachine kv = new KvStateMachine();
+        assertTrue(KvResult.decode(kv.apply(1, KvCommand.put("k", b("1")).encode())).applied());
+        KvResult refused = KvResult.decode(kv.apply(2, KvCommand.cas("k", b("2"), b("3")).encode()));
+        assertArrayEquals(b("1"), refused.current(), "a refused compare-and-set says what it found");
+        assertTrue(KvResult.decode(kv.apply(3, KvCommand.cas("k", b("1"), b("3")).encode())).applied());
+        assertArrayEquals(b("3"), kv.get("k"));
+        assertTrue(KvResult.decode(kv.apply(4, KvCommand.cas("new", null, b("x")).encode())).applied(), "absent as expected");
+        kv.apply(5, KvCommand.delete("k").encode());
+        assertNull(kv.get("k"));
+        assertNull(KvResult.decode(kv.apply(6, KvCommand.cas("k", b("3"), b("4")).encode())).current(), "absent: nothing found");
+    }
+
+    @Test
+    void aSnapshotRestoresTheSameState() throws IOException {
+        KvStateMachine kv = new KvStateMachine();
+        for (int i = 0; i < 100; i++) {
+            kv.apply(i + 1, KvCommand.put("k" + i, b("v" + i)).encode());
+        }
+        ByteArrayOutputStream snapshot = new ByteArrayOutputStream();
+        kv.snapshot(snapshot);
+        KvStateMachine restored = new KvStateMachine();
+        restored.apply(1, KvCommand.put("stale", b("x")).encode());
+        restored.restore(new ByteArrayInputStream(snapshot.toByteArray()));
+        assertEquals(100, restored.size());
+        assertNull(restored.get("stale"), "a restore replaces the state");
+        assertArrayEquals(b("v42"), restored.get("k42"));
+    }
+}

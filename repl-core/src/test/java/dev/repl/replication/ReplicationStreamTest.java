@@ -1,0 +1,211 @@
+package dev.repl.replication;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.repl.handshake.AcceptingHandshake;
+import dev.repl.handshake.ClusterId;
+import dev.repl.handshake.ConnectingHandshake;
+import dev.repl.handshake.Identity;
+import dev.repl.kv.KvCommand;
+import dev.repl.kv.KvStateMachine;
+import dev.repl.leader.HeartbeatHandler;
+import dev.repl.log.RecordCodec;
+import dev.repl.node.AckHandler;
+import dev.repl.node.HeartbeatObserver;
+import dev.repl.node.LeaderTracker;
+import dev.repl.protocol.LinkRole;
+import dev.repl.transport.ConnectionErrorHandler;
+import dev.repl.transport.LinkSecurity;
+import dev.repl.transport.Pipelines;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A follower's replication stream on an embedded channel: what a leader, or anyone else, may send it. */
+class ReplicationStreamTest {
+
+    private static final int MAX_FRAME = 64 * 1024;
+
+    @TempDir
+    Path dir;
+    Replica replica;
+    FollowerLog follower;
+    EmbeddedChannel ch;
+
+    @BeforeEach
+    void open() throws Exception {
+        LogOptions options = new LogOptions(64 * 1024, 0, 0, MAX_FRAME, 4 * MAX_FRAME, Acks.QUORUM, Duration.ofSeconds(5));
+        replica = Replica.open("rs-follower", dir, "repl", new KvStateMachine(), options);
+        follower = new FollowerLog("rs-follower", replica, options);
+        ch = stream("rs-leader");
+    }
+
+    /** A connection to the follower's port on which {@code leaderName} has said hello as a replication stream. */
+    private EmbeddedChannel stream(String leaderName) {
+        EmbeddedChannel accepted = new EmbeddedChannel();
+        Pipelines.acceptingSide(accepted.pipeline(), null, Duration.ofSeconds(10), new AcceptingHandshake("rs-follower", ClusterId.DEFAULT,
+                (channel, peer) -> Pipelines.acceptingReplication(channel.pipeline(), MAX_FRAME, follower.newStream())),
+                new AckHandler(new LeaderTracker("rs-follower", Duration.ofSeconds(1)), HeartbeatObserver.NONE), new ConnectionErrorHandler("rs"));
+        EmbeddedChannel leader = new EmbeddedChannel();
+        Pipelines.connectingSide(leader.pipeline(), LinkSecurity.PLAINTEXT, new Identity(LinkRole.REPLICATION, leaderName, 1, 0),
+                new HeartbeatHandler(HeartbeatHandler.Listener.NONE), new ConnectionErrorHandler("rs"));
+        ConnectingHandshake.ready(leader, TimeUnit.SECONDS.toNanos(10));
+        accepted.writeInbound((ByteBuf) leader.readOutbound());
+        leader.finishAndReleaseAll();
+        ByteBuf ack = accepted.readOutbound();
+        assertEquals(0x4102a219, ack.readInt());
+        ack.release();
+        assertTrue(accepted.pipeline().names().contains(Pipelines.LENGTH_FRAMER), accepted.pipeline().names().toString());
+        return accepted;
+    }
+
+    @AfterEach
+    void close() {
+        ch.finishAndReleaseAll();
+        replica.close();
+    }
+
+    private ByteBuf awaitFrame() {
+        return awaitFrame(ch);
+    }
+
+    private static ByteBuf awaitFrame(EmbeddedChannel on) {
+        ByteBuf[] frame = {null};
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            on.runPendingTasks();
+            frame[0] = on.readOutbound();
+            return frame[0] != null;
+        });
+        return frame[0];
+    }
+
+    private void leaderSays(long term) {
+        leaderSays(ch, "rs-leader", term);
+    }
+
+    private static void leaderSays(EmbeddedChannel on, String name, long term) {
+        on.writeInbound(ReplicationCodec.leader(ByteBufAllocator.DEFAULT, new ReplicationCodec.Leader(term, name.hashCode(), name, "127.0.0.1:8000")));
+    }
+
+    @Test
+    void leaderIsToldWhereTheLogEndsAndAppendsAreAnsweredOnceDurable() {
+        leaderSays(1);
+        ByteBuf position = awaitFrame();
+        position.skipBytes(4);
+        assertEquals(new ReplicationCodec.Position(1, 0, 0, true), ReplicationCodec.readPosition(position));
+        position.release();
+
+        ByteBuf records = Unpooled.buffer();
+        for (long i = 1; i <= 3; i++) {
+            RecordCodec.write(records, 1, i, KvCommand.put("k" + i, ("v" + i).getBytes(StandardCharsets.UTF_8)).encode());
+        }
+        ch.writeInbound(ReplicationCodec.append(ByteBufAllocator.DEFAULT, new ReplicationCodec.Append(7, 1, 2, 0, 0), records));
+        ByteBuf answer = awaitFrame();
+        answer.skipBytes(4);
+        assertEquals(new ReplicationCodec.Appended(7, 1, true, 3), ReplicationCodec.readAppended(answer));
+        answer.release();
+        assertEquals(3, replica.writer().durableIndex());
+        await().atMost(Duration.ofSeconds(10)).until(() -> replica.appliedIndex() == 2);
+        assertEquals(1, replica.currentTerm(), "the leader's term, durably");
+        assertEquals("127.0.0.1:8000", follower.leader().clientAddress());
+    }
+
+    @Test
+    void aLengthOverTheLimitClosesTheStreamAtOnce() {
+        ch.writeInbound(Unpooled.buffer(4).writeInt(MAX_FRAME + 1));
+        assertFalse(ch.isOpen(), "refused from its four bytes, before any of the frame is buffered");
+    }
+
+    @Test
+    void aMalformedFrameClosesTheStream() {
+        leaderSays(1);
+        awaitFrame().release();
+        ch.writeInbound(Unpooled.buffer().writeInt(3).writeByte('A').writeShort(1));
+        assertFalse(ch.isOpen());
+    }
+
+    @Test
+    void aLeaderOfAnOlderTermIsRefusedAndToldTheTerm() throws Exception {
+        replica.saveTerm(5).get(10, TimeUnit.SECONDS);
+        leaderSays(3);
+        ByteBuf answer = awaitFrame();
+        answer.skipBytes(4);
+        assertEquals(new ReplicationCodec.Position(5, 0, 0, false), ReplicationCodec.readPosition(answer), "refused, with this node's term");
+        answer.release();
+        awaitClosed(ch);
+        assertEquals(5, replica.currentTerm());
+    }
+
+    @Test
+    void aLeaderStartedAgainOnAnEmptyDirectoryIsNotTakenForTheOneThisNodeFollows() {
+        // Same name, same term, another incarnation: the leader lost its data and took term 1 again.
+        leaderSays(1);
+        awaitFrame().release();
+        ch.close();
+        EmbeddedChannel again = stream("rs-leader");
+        try {
+            again.writeInbound(ReplicationCodec.leader(ByteBufAllocator.DEFAULT, new ReplicationCodec.Leader(1, 42, "rs-leader", "")));
+            ByteBuf answer = awaitFrame(again);
+            answer.skipBytes(4);
+            assertFalse(ReplicationCodec.readPosition(answer).accepted());
+            answer.release();
+            awaitClosed(again);
+        } finally {
+            again.finishAndReleaseAll();
+        }
+    }
+
+    private static void awaitClosed(EmbeddedChannel on) {
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            on.runPendingTasks();
+            return !on.isOpen();
+        });
+    }
+
+    @Test
+    void anythingButTheLeadersFrameFirstClosesTheStream() {
+        ch.writeInbound(ReplicationCodec.position(ByteBufAllocator.DEFAULT, new ReplicationCodec.Position(1, 0, 0, true)));
+        assertFalse(ch.isOpen());
+    }
+
+    @Test
+    void aSecondLeaderInTheSameTermIsRefusedAndTheFirstStreamGoesOn() {
+        leaderSays(1);
+        awaitFrame().release();
+        EmbeddedChannel other = stream("rs-impostor");
+        try {
+            leaderSays(other, "rs-impostor", 1);
+            awaitClosed(other); // two leaders of one term: the second is refused
+            assertTrue(ch.isOpen(), "the first leader's stream is untouched");
+            assertEquals("rs-leader", follower.leader().name());
+        } finally {
+            other.finishAndReleaseAll();
+        }
+    }
+
+    @Test
+    void aFrameOfAnotherTermOnAStreamClosesThatStreamOnly() {
+        leaderSays(2);
+        awaitFrame().release();
+        EmbeddedChannel bystander = stream("rs-probe-like");
+        try {
+            ch.writeInbound(ReplicationCodec.append(ByteBufAllocator.DEFAULT, new ReplicationCodec.Append(1, 1, 0, 0, 0), Unpooled.EMPTY_BUFFER));
+            assertFalse(ch.isOpen(), "an append of term 1 on a stream of term 2");
+            assertTrue(bystander.isOpen(), "another connection to the same port is untouched");
+        } finally {
+            bystander.finishAndReleaseAll();
+        }
+    }
+}
