@@ -59,6 +59,8 @@ class ReplicationIT {
         ReplProcess gone = repl.run(START, "get", "greeting", "--endpoint", cluster.endpoint(0));
         assertEquals(1, gone.exitCode());
 
+        assertEquals(413, cluster.put(0, "big", "x".repeat(1_100_000)).status(), "a value no replication frame could carry is refused");
+
         JsonNode follower = Json.follower(cluster.status(0), "follower-1");
         assertTrue(follower.path("replication").path("matchIndex").asLong() >= 5, follower.toString());
         assertEquals(0, follower.path("replication").path("lagRecords").asLong(), follower.toString());
