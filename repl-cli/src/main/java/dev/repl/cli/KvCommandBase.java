@@ -50,10 +50,6 @@ abstract class KvCommandBase implements Callable<Integer> {
             return error(ExitCodes.ERROR, answer.from() + " is not the leader" + (body.path("leader").isTextual()
                     ? " (it points to " + body.path("leader").asText() + ")" : " and does not know which node is"));
         }
-        if (answer.status() == 413) {
-            return error(ExitCodes.ERROR, answer.from() + " refused the value as too large (at most the nodes' --max-frame-bytes less 8 KiB,"
-                    + " and 1 MiB); nothing was written");
-        }
         return error(ExitCodes.ERROR, "HTTP " + answer.status() + " from " + answer.from() + ": "
                 + (body.path("error").isTextual() ? body.path("error").asText() : answer.text().strip()));
     }

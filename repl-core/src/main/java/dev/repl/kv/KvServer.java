@@ -1,5 +1,6 @@
 package dev.repl.kv;
 
+import dev.repl.admin.Json;
 import dev.repl.config.Addresses;
 import dev.repl.config.NodeAddress;
 import dev.repl.node.NodeOptions;
@@ -8,6 +9,8 @@ import dev.repl.transport.Listener;
 import dev.repl.transport.Transport;
 import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,7 +47,9 @@ public final class KvServer implements AutoCloseable {
         }
         if (listener == null) {
             listener = HttpEndpoint.bind(nodeName, "client", "serve clients", address, limits.maxConnections(), limits.idleTimeout(), tls,
-                    maxValueBytes, "kvHandler", () -> new KvHandler(service));
+                    maxValueBytes, Json.line(Map.of("error", "the value is larger than this cluster takes: at most " + maxValueBytes
+                            + " bytes (--max-frame-bytes less 8 KiB, and 1 MiB); nothing was written")).getBytes(StandardCharsets.UTF_8),
+                    "kvHandler", () -> new KvHandler(service));
             log.info("{}: key-value API on {}://{}/kv/ ({})", nodeName, tls == null ? "http" : "https", Addresses.format(listener.localAddress()),
                     Transport.get().name());
         }

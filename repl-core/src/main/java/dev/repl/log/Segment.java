@@ -166,7 +166,9 @@ final class Segment implements AutoCloseable {
             // applier reads committed ones before them. What is still there, whole, is what is returned.
             readAtMost(buf, from, want);
             int whole = 0;
-            while (whole + 8 <= buf.writerIndex() && whole + RecordCodec.recordSize(buf, whole) <= buf.writerIndex()) {
+            while (whole + 8 <= buf.writerIndex() && RecordCodec.recordSize(buf, whole) >= RecordCodec.HEADER_BYTES
+                    && whole + RecordCodec.recordSize(buf, whole) <= buf.writerIndex()) {
+                // (A length below a header's: bytes of a suffix being truncated and rewritten as we read. Stop there.)
                 whole += RecordCodec.recordSize(buf, whole);
             }
             if (whole == 0) {

@@ -32,6 +32,8 @@ public final class SegmentedLog implements AutoCloseable {
 
     /** A record larger than this is not a record: what recovery takes for a garbage length. */
     public static final int MAX_RECORD_BYTES = 64 * 1024 * 1024;
+    /** The unit a power loss tears writes in: a page. */
+    private static final int PAGE = 4096;
     private static final int SCAN_CHUNK = 1024 * 1024;
 
     private final Path dir;
@@ -152,8 +154,7 @@ public final class SegmentedLog implements AutoCloseable {
                 }
                 String bad = check(chunk, at, fileSize - offset, segment.lastIndex() + 1);
                 if (bad != null) {
-                    boolean tail = lastSegment && tornTail(chunk, at, fileSize - offset)
-                            && (unwritten(chunk, at) || !wholeRecordFollows(segment, offset, fileSize, segment.lastIndex() + 1, lastTerm));
+                    boolean tail = lastSegment && !wholeRecordAfter(segment, offset, fileSize, segment.lastIndex() + 1, lastTerm);
                     if (!tail) {
                         throw new LogCorruptException(segment.file() + " is corrupt at offset " + offset + ": " + bad);
                     }
@@ -216,48 +217,26 @@ public final class SegmentedLog implements AutoCloseable {
     }
 
     /**
-     * Whether the bad record at {@code at} is the end of what was being written when the node
-     * stopped: nothing whole follows it. A bad record with a record after it is corruption.
+     * Whether durable records lie after the bad one at {@code from}, so that it is damage in the
+     * middle of the log (a flipped length, a zeroed sector) and not the write a crash cut short:
+     * an intact record of a later index follows it, with no hole between. A hole — a 4 KiB-aligned
+     * block of zeros — is space the last, unforced write never reached: after a power loss its
+     * pages reach the disk in any order, and none of the records after the hole was acknowledged,
+     * since no force covered them. Only read when a bad record is found in the last segment.
      */
-    private static boolean tornTail(ByteBuf chunk, int at, long remainingInFile) {
-        if (chunk.writerIndex() - at < 8) {
-            return true;
-        }
-        int covered = RecordCodec.coveredLength(chunk, at);
-        return covered < RecordCodec.COVERED_HEADER_BYTES || covered > MAX_RECORD_BYTES || 8L + covered >= remainingInFile;
-    }
-
-    /**
-     * Whether the bad record's header is zeros: space a write never reached. After a power loss
-     * the pages of the last, unforced writes reach the disk in any order, so whole records may
-     * follow a hole; none of them was acknowledged, since no force covered them.
-     */
-    private static boolean unwritten(ByteBuf chunk, int at) {
-        int available = Math.min(8, chunk.writerIndex() - at);
-        for (int i = 0; i < available; i++) {
-            if (chunk.getByte(at + i) != 0) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /**
-     * Whether an intact record of a later index lies anywhere after the bad one at {@code from}:
-     * then the bad one is damage in the middle of the log (a flipped length, a zeroed sector),
-     * not the write a crash cut short, and cutting there would throw away durable records. Only
-     * read when a bad record is found at the end of the last segment.
-     */
-    private static boolean wholeRecordFollows(Segment segment, long from, long fileSize, long dueIndex, long lastTerm) throws IOException {
-        long rest = fileSize - from - 1;
-        if (rest < RecordCodec.HEADER_BYTES) {
+    private static boolean wholeRecordAfter(Segment segment, long from, long fileSize, long dueIndex, long lastTerm) throws IOException {
+        long rest = fileSize - from;
+        if (rest < 2L * RecordCodec.HEADER_BYTES) {
             return false;
         }
         ByteBuf tail = ByteBufAllocator.DEFAULT.heapBuffer((int) rest);
         try {
-            fill(segment, tail, from + 1, (int) rest);
+            fill(segment, tail, from, (int) rest);
             int end = tail.writerIndex();
-            for (int at = 0; at + RecordCodec.HEADER_BYTES <= end; at++) {
+            // Past the bad record when its length is believable: a value inside it could look like a record.
+            int size = RecordCodec.recordSize(tail, 0);
+            int scanFrom = size >= RecordCodec.HEADER_BYTES && size <= end ? size : 1;
+            for (int at = scanFrom; at + RecordCodec.HEADER_BYTES <= end; at++) {
                 int covered = RecordCodec.coveredLength(tail, at);
                 if (covered < RecordCodec.COVERED_HEADER_BYTES || covered > MAX_RECORD_BYTES || at + 8L + covered > end) {
                     continue;
@@ -269,13 +248,28 @@ public final class SegmentedLog implements AutoCloseable {
                     continue;
                 }
                 if (RecordCodec.intact(tail, at)) {
-                    return true;
+                    return !holeBefore(tail, from, at);
                 }
             }
             return false;
         } finally {
             tail.release();
         }
+    }
+
+    /** Whether a 4 KiB-aligned block of the file lies all zeros in {@code region} before {@code end}; the region starts at file offset {@code from}. */
+    private static boolean holeBefore(ByteBuf region, long from, int end) {
+        int first = (int) ((PAGE - from % PAGE) % PAGE);
+        for (int block = first; block + PAGE <= end; block += PAGE) {
+            boolean zeros = true;
+            for (int i = block; i < block + PAGE && zeros; i += 8) {
+                zeros = region.getLong(i) == 0;
+            }
+            if (zeros) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void noteAppended(long index, long term) {

@@ -164,7 +164,7 @@ final class Applier implements AutoCloseable {
         while (!stopped) {
             Runnable task;
             synchronized (lock) {
-                while (!stopped && tasks.isEmpty() && (appliedIndex >= commitIndex || appliedIndex >= available())) {
+                while (!stopped && tasks.isEmpty() && (appliedIndex >= commitIndex || appliedIndex >= available() || behindTheLog())) {
                     try {
                         lock.wait(TimeUnit.SECONDS.toMillis(1));
                     } catch (InterruptedException e) {
@@ -191,6 +191,14 @@ final class Applier implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether the next entry to apply is in neither the log nor memory: a follower's log was reset
+     * to a snapshot from the leader, whose install task comes next. Until then there is nothing to read.
+     */
+    private boolean behindTheLog() {
+        return appliedIndex < segments.baseIndex() && tail.termAt(appliedIndex + 1) < 0;
+    }
+
     /** The last index there is to apply: in the log, or in the leader's newest entries not yet written. */
     private long available() {
         return Math.max(segments.lastIndex(), tail.lastIndex());
@@ -201,7 +209,17 @@ final class Applier implements AutoCloseable {
         long upTo = Math.min(commitIndex, available());
         ByteBuf records = tail.read(appliedIndex + 1, READ_BYTES, ByteBufAllocator.DEFAULT);
         if (records == null) {
-            records = segments.read(appliedIndex + 1, READ_BYTES, ByteBufAllocator.DEFAULT);
+            if (behindTheLog()) {
+                return; // the log moved past us while we looked: the snapshot's install task is on its way
+            }
+            try {
+                records = segments.read(appliedIndex + 1, READ_BYTES, ByteBufAllocator.DEFAULT);
+            } catch (IllegalArgumentException | IOException e) {
+                if (behindTheLog()) {
+                    return; // reset under our read (its segments deleted and closed): the same
+                }
+                throw e;
+            }
         }
         try {
             for (int at = records.readerIndex(); at < records.writerIndex(); at += RecordCodec.recordSize(records, at)) {

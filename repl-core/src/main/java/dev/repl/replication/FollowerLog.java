@@ -73,6 +73,7 @@ public final class FollowerLog implements ReplicationStreams {
 
         private ChannelHandlerContext ctx;
         private LeaderInfo from;
+        private String leaderId;
         private boolean greeted;
         private FileChannel incoming;
 
@@ -113,6 +114,7 @@ public final class FollowerLog implements ReplicationStreams {
                     return;
                 }
                 from = new LeaderInfo(hello.name(), hello.term(), hello.clientAddress());
+                leaderId = hello.id();
                 Stream previous = active;
                 active = this;
                 if (previous != null && previous != this) {
@@ -149,8 +151,14 @@ public final class FollowerLog implements ReplicationStreams {
             ByteBuf records = ownCopy(frame);
             long commit = replica.commitIndex();
             long leaderTerm = from.term();
-            CompletableFuture<AppendRules.Outcome> done = replica.writer().submit(
-                    log -> AppendRules.apply(log, m.prevIndex(), m.prevTerm(), records, commit, leaderTerm), records.readableBytes());
+            String leaderId = this.leaderId;
+            CompletableFuture<AppendRules.Outcome> done = replica.writer().submit(log -> {
+                // In the writer's order: a newer leader may have been followed since this frame was read.
+                if (replica.currentTerm() != leaderTerm || !leaderId.equals(replica.votedFor())) {
+                    throw new ProtocolException("an append of " + leaderId + " in term " + leaderTerm + ", which this node no longer follows");
+                }
+                return AppendRules.apply(log, m.prevIndex(), m.prevTerm(), records, commit, leaderTerm);
+            }, records.readableBytes());
             done.whenComplete((outcome, failure) -> {
                 records.release();
                 ctx.executor().execute(() -> {

@@ -16,7 +16,7 @@ import java.nio.charset.StandardCharsets;
  *   'A' append      leader → follower: u32 seq, u64 term, u64 commit, u64 prev index, u64 prev term, then whole records
  *   'a' appended    follower → leader: u32 seq, u64 term, u8 ok, u64 index (ok: durable match; refused: where to resume)
  *   'S' snapshot    leader → follower: u32 seq, u64 term, u64 last index, u64 last term, u64 offset, u8 last chunk, then bytes
- *   's' snapshotted follower → leader: u32 seq, u64 term, u8 ok, u64 bytes durable (ok and last chunk: installed)
+ *   's' snapshotted follower → leader: u32 seq, u64 term, u8 ok, u64 bytes received (last chunk: the snapshot's index, installed)
  * </pre>
  * Records in an append are in the log's own layout ({@code RecordCodec}), copied from the
  * leader's log and checked by the follower record by record.

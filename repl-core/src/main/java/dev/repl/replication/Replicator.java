@@ -56,6 +56,7 @@ final class Replicator {
      * reopened: a partition that drops packets silently can leave TCP retransmitting for minutes.
      */
     private static final long ANSWER_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
+    private static final long REFUSED_RETRY_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     /** An append or snapshot chunk sent and not yet answered. */
     private record Sent(int seq, long lastIndex, int bytes) {
@@ -82,6 +83,8 @@ final class Replicator {
     /** Open for the whole transfer: a newer snapshot deletes the file's name, not what an open channel reads. */
     private FileChannel sendingFile;
     private long lastHeardNanos;
+    /** Changes when a stream closes, so that a read started for it does not touch the state of the next. */
+    private int readGeneration;
     private long snapshotOffset;
     private volatile long matchIndex;
     private volatile long inflightBytes;
@@ -155,7 +158,6 @@ final class Replicator {
             ch.close();
             return;
         }
-        backoff.reset();
         Pipelines.toReplication(ch.pipeline(), leader.options().maxFrameBytes());
         channel = ch;
         state = "connecting";
@@ -170,7 +172,8 @@ final class Replicator {
             channel.close();
             return;
         }
-        if (channel != null && positioned && System.nanoTime() - lastSentNanos > KEEPALIVE_NANOS && inflight.isEmpty()) {
+        if (channel != null && positioned && sendingSnapshot == null && nextIndex > leader.replica().segments().baseIndex()
+                && System.nanoTime() - lastSentNanos > KEEPALIVE_NANOS && inflight.isEmpty()) {
             sendAppend(ByteBufAllocator.DEFAULT.ioBuffer(0), nextIndex - 1);
         }
         pump();
@@ -211,6 +214,7 @@ final class Replicator {
         }
         reading = true;
         long from = nextIndex;
+        int generation = readGeneration;
         CompletableFuture.supplyAsync(() -> {
             try {
                 return segments.read(from, batchBytes, ByteBufAllocator.DEFAULT);
@@ -218,6 +222,12 @@ final class Replicator {
                 throw new IllegalStateException(e.getMessage(), e);
             }
         }, replica.reader()).whenComplete((records, failure) -> loop.execute(() -> {
+            if (generation != readGeneration) {
+                if (records != null) {
+                    records.release(); // for a stream that has closed since: another read may be under way now
+                }
+                return;
+            }
             reading = false;
             if (failure != null) {
                 // Compacted away while we read, most likely: the next pump sends a snapshot instead.
@@ -265,6 +275,7 @@ final class Replicator {
     private void startSnapshot() {
         reading = true;
         Channel ch = channel;
+        int generation = readGeneration;
         CompletableFuture.supplyAsync(() -> {
             try {
                 Optional<SnapshotStore.Snapshot> latest = leader.replica().snapshots().latest();
@@ -273,11 +284,11 @@ final class Replicator {
                 throw new IllegalStateException(e.getMessage(), e);
             }
         }, leader.replica().reader()).whenComplete((opened, failure) -> loop.execute(() -> {
-            reading = false;
-            if (channel != ch) {
+            if (generation != readGeneration || channel != ch) {
                 closeQuietly(opened == null ? null : opened.file());
                 return;
             }
+            reading = false;
             Optional<SnapshotStore.Snapshot> snapshot = failure == null && opened != null ? Optional.of(opened.snapshot()) : Optional.empty();
             if (snapshot.isEmpty()) {
                 log.error("{}: {} is behind the log's start ({}) and there is no snapshot to send it", leader.name(), follower.name(),
@@ -301,6 +312,7 @@ final class Replicator {
             return; // all sent: waiting for the follower to install it
         }
         reading = true;
+        int generation = readGeneration;
         long offset = snapshotOffset;
         int length = (int) Math.min(Math.min(SNAPSHOT_CHUNK_BYTES, leader.options().maxFrameBytes() - ReplicationCodec.SNAPSHOT_HEADER_BYTES),
                 snapshot.size() - offset);
@@ -319,6 +331,12 @@ final class Replicator {
                 throw new IllegalStateException(e.getMessage(), e);
             }
         }, leader.replica().reader()).whenComplete((bytes, failure) -> loop.execute(() -> {
+            if (generation != readGeneration) {
+                if (bytes != null) {
+                    bytes.release();
+                }
+                return;
+            }
             reading = false;
             if (failure != null || channel != ch || sendingSnapshot != snapshot) {
                 if (bytes != null) {
@@ -363,17 +381,17 @@ final class Replicator {
 
     private void positioned(ReplicationCodec.Position p) {
         if (!p.accepted()) {
-            // In a fixed-leader cluster only a lost, replaced or restored data directory gets here.
-            // The term is kept, so that this leader's next start takes a term the follower accepts.
-            leader.replica().saveTerm(p.term());
+            // In a fixed-leader cluster only a lost, replaced or restored data directory gets here. The
+            // follower's term is not taken over: a restart would then lead it, and truncate entries it
+            // may hold committed that this leader's log lacks.
             String why = p.term() > leader.term()
                     ? follower.name() + " has seen term " + p.term() + ", later than this leader's " + leader.term()
                     : follower.name() + " follows another leader in term " + p.term();
             if (!refused) {
                 refused = true; // logged once; each retry is refused the same way until a restart
-                log.error("{}: {} (was this leader's data directory lost or replaced?); not replicating to it. Restarting this leader"
-                        + " makes it take term {}; if its data is gone, it can lead only followers that hold no entry it lacks",
-                        leader.name(), why, p.term() + 1);
+                log.error("{}: {} (was this leader's data directory lost or replaced?); not replicating to it. Leading it could"
+                        + " overwrite writes it holds; restore this leader's data directory, or start the leader from a copy of the data"
+                        + " directory of the follower whose log is longest", leader.name(), why);
             }
             state = "refused";
             channel.close();
@@ -381,6 +399,7 @@ final class Replicator {
         }
         positioned = true;
         refused = false;
+        backoff.reset(); // only a stream the follower took counts as a success: a refusal or a protocol error keeps backing off
         state = "replicating";
         // A follower restarted on an empty directory holds none of what it held before.
         matchIndex = Math.min(matchIndex, p.lastIndex());
@@ -407,6 +426,9 @@ final class Replicator {
                 inflightBytes -= dropped.bytes();
             }
             inflight.clear();
+            if (sendingSnapshot != null) {
+                endSnapshot(); // its last chunk's answer was among those dropped: the next pump starts it again
+            }
             nextIndex = Math.max(1, r.index());
             log.debug("{}: {} refused an append; resuming at {}", leader.name(), follower.name(), nextIndex);
         }
@@ -435,12 +457,15 @@ final class Replicator {
         channel = null;
         positioned = false;
         reading = false;
+        readGeneration++; // reads under way were for this stream: their results are dropped
         inflight.clear();
         inflightBytes = 0;
         endSnapshot();
         if (!stopped) {
-            state = "connecting";
-            connect(backoff.nextDelayNanos());
+            // A refusal stands until someone changes a data directory: ask again rarely.
+            long delay = refused ? REFUSED_RETRY_NANOS : backoff.nextDelayNanos();
+            state = refused ? "refused" : "connecting";
+            connect(delay);
         }
     }
 

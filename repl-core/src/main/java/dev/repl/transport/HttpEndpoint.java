@@ -1,11 +1,21 @@
 package dev.repl.transport;
 
 import dev.repl.config.NodeAddress;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.time.Duration;
@@ -25,13 +35,34 @@ public final class HttpEndpoint {
     private HttpEndpoint() {
     }
 
+    /** Answers a request that is too large with a body that says so, and closes: the rest of it is not read. */
+    private static final class Aggregator extends HttpObjectAggregator {
+        private final byte[] tooLarge;
+
+        Aggregator(int maxContentLength, byte[] tooLarge) {
+            super(maxContentLength);
+            this.tooLarge = tooLarge;
+        }
+
+        @Override
+        protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
+            FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+                    Unpooled.wrappedBuffer(tooLarge));
+            response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json; charset=utf-8")
+                    .setInt(HttpHeaderNames.CONTENT_LENGTH, tooLarge.length)
+                    .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
     /**
      * @param role    {@code admin} or {@code client}: in the thread's name and in log lines
      * @param purpose what a failed bind could not do: {@code serve admin}, {@code serve clients}
      * @param handler a new handler for each connection, named {@code handlerName}
+     * @param tooLarge the JSON body of the 413 that answers a request over {@code maxRequestBytes}, or null for an empty one
      */
     public static Listener bind(String nodeName, String role, String purpose, NodeAddress address, int maxConnections, Duration idleTimeout, SslContext tls,
-                                int maxRequestBytes, String handlerName, Supplier<ChannelHandler> handler) {
+                                int maxRequestBytes, byte[] tooLarge, String handlerName, Supplier<ChannelHandler> handler) {
         ConnectionLimiter limiter = new ConnectionLimiter(nodeName + " " + role, maxConnections);
         ConnectionErrorHandler errors = new ConnectionErrorHandler(nodeName + " " + role, "request");
         long idleNanos = idleTimeout.toNanos();
@@ -46,7 +77,7 @@ public final class HttpEndpoint {
                 }
                 ch.pipeline()
                         .addLast("httpCodec", new HttpServerCodec())
-                        .addLast("httpAggregator", new HttpObjectAggregator(maxRequestBytes))
+                        .addLast("httpAggregator", tooLarge == null ? new HttpObjectAggregator(maxRequestBytes) : new Aggregator(maxRequestBytes, tooLarge))
                         // Behind the aggregator: only a whole request counts, not a body trickled a byte at a time.
                         .addLast("idleTimeout", new IdleStateHandler(idleNanos, 0, 0, TimeUnit.NANOSECONDS))
                         .addLast(handlerName, handler.get())

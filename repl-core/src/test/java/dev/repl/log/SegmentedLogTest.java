@@ -191,23 +191,42 @@ class SegmentedLogTest {
     }
 
     @Test
-    void aHoleOfZerosBeforeTheEndIsAWriteThatNeverReachedTheDiskAndIsCut() throws IOException {
+    void aPageOfZerosBeforeWholeRecordsIsAWriteThatNeverReachedTheDiskAndIsCut() throws IOException {
+        // One segment of a few pages, records of 1 KiB: after a power loss, pages of the last
+        // unforced write can land out of order, a hole before whole records.
+        try (SegmentedLog log = SegmentedLog.open(dir, 1 << 20, 0, 0)) {
+            ByteBuf batch = Unpooled.buffer();
+            for (long i = 1; i <= 20; i++) {
+                RecordCodec.write(batch, 1, i, new byte[1000]);
+            }
+            log.append(batch);
+            batch.release();
+            log.force();
+        }
+        Path last = dir.resolve("00000000000000000001.log");
+        byte[] b = Files.readAllBytes(last);
+        Arrays.fill(b, 8192, 12288, (byte) 0);
+        Files.write(last, b);
+        int recordBytes = RecordCodec.size(1000);
+        long firstBad = 8192 / recordBytes + 1; // the record the hole starts in
+        try (SegmentedLog log = open()) {
+            assertEquals(firstBad - 1, log.lastIndex(), "cut at the record the hole starts in");
+            assertEquals((firstBad - 1) * recordBytes, Files.size(last));
+        }
+    }
+
+    @Test
+    void zerosThatAreNotAWholePageBeforeWholeRecordsAreCorruption() throws IOException {
         write(30);
         Path last;
-        long lastBefore;
         try (SegmentedLog log = open()) {
             last = log.files().get(log.files().size() - 1);
-            lastBefore = log.lastIndex();
         }
-        // After a power loss, pages of the last unforced write can land out of order: a hole, then a whole record.
         byte[] b = Files.readAllBytes(last);
         int second = recordSize(last);
-        Arrays.fill(b, second, second + 8, (byte) 0);
+        Arrays.fill(b, second, second + 8, (byte) 0); // a zeroed header, records after it: no write tears like that
         Files.write(last, b);
-        try (SegmentedLog log = open()) {
-            assertTrue(log.lastIndex() < lastBefore, "cut at the hole");
-            assertEquals(Files.size(last), second, "the file ends where the hole began");
-        }
+        assertThrows(LogCorruptException.class, this::open);
     }
 
     /** The size of the first record in {@code file}: the offset of the second. */

@@ -59,7 +59,9 @@ class ReplicationIT {
         ReplProcess gone = repl.run(START, "get", "greeting", "--endpoint", cluster.endpoint(0));
         assertEquals(1, gone.exitCode());
 
-        assertEquals(413, cluster.put(0, "big", "x".repeat(1_100_000)).status(), "a value no replication frame could carry is refused");
+        KvCluster.Answer big = cluster.put(0, "big", "x".repeat(1_100_000));
+        assertEquals(413, big.status(), "a value no replication frame could carry is refused");
+        assertTrue(big.json().path("error").asText().startsWith("the value is larger than this cluster takes"), big.body());
 
         JsonNode follower = Json.follower(cluster.status(0), "follower-1");
         assertTrue(follower.path("replication").path("matchIndex").asLong() >= 5, follower.toString());

@@ -173,8 +173,8 @@ public final class CatchUpBench implements Callable<Integer> {
         ByteBuffer chunk = ByteBuffer.allocateDirect(CHUNK);
         long start = System.nanoTime();
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            for (long done = 0; done < bytes; done += CHUNK) {
-                chunk.clear();
+            for (long done = 0; done < bytes; done += chunk.limit()) {
+                chunk.clear().limit((int) Math.min(CHUNK, bytes - done));
                 while (chunk.hasRemaining()) {
                     ch.write(chunk);
                 }
@@ -229,8 +229,9 @@ public final class CatchUpBench implements Callable<Integer> {
             long start = System.nanoTime();
             try (SocketChannel out = SocketChannel.open(server.getLocalAddress())) {
                 ByteBuffer chunk = ByteBuffer.allocateDirect(CHUNK);
-                for (long sent = 0; sent < bytes; sent += CHUNK) {
-                    chunk.clear();
+                for (long sent = 0; sent < bytes; sent += chunk.limit()) {
+                    // Exactly the bytes the reader waits for: it closes after them, and more would be reset.
+                    chunk.clear().limit((int) Math.min(CHUNK, bytes - sent));
                     while (chunk.hasRemaining()) {
                         out.write(chunk);
                     }
