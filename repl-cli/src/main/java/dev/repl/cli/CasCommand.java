@@ -5,7 +5,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 /** {@code repl cas KEY OLD NEW}: compare-and-set, answered once committed. */
-@Command(name = "cas", mixinStandardHelpOptions = true,
+@Command(name = "cas",
+        header = "Compare a key's value and set it.", mixinStandardHelpOptions = true,
         description = {"Set KEY to NEW if its value is OLD. Exit 1 when it has another value (printed), 4 when the outcome is unknown."})
 final class CasCommand extends KvCommandBase {
 

@@ -4,7 +4,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 /** {@code repl del KEY}: a delete, answered once committed. */
-@Command(name = "del", mixinStandardHelpOptions = true,
+@Command(name = "del",
+        header = "Delete a key.", mixinStandardHelpOptions = true,
         description = {"Delete KEY. Prints the index it committed at; exit 4 when its outcome is unknown (it may still commit)."})
 final class DelCommand extends KvCommandBase {
 

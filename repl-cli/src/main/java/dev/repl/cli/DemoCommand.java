@@ -22,6 +22,7 @@ import picocli.CommandLine.Spec;
  * process; two followers run as separate processes on 7001 and 7002 and answer one heartbeat each.
  */
 @Command(name = "demo",
+        header = "Run the reference scenario: a leader and two followers.",
         mixinStandardHelpOptions = true,
         description = {
             "Run the reference scenario: a leader on 127.0.0.1:7000 in this process and two follower processes",
@@ -42,8 +43,7 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         ReplicationConfig config = ReplicationConfig.defaults();
-        boolean verbose = ((ReplCommand) spec.root().userObject()).verbose;
-        FollowerProcesses children = new FollowerProcesses(verbose);
+        FollowerProcesses children = new FollowerProcesses(((ReplCommand) spec.root().userObject()).inheritedOptions());
         // Ctrl-C ends the JVM through its hooks: the followers go with it.
         Thread reaper = new Thread(children::stopAll, "demo-reaper");
         Runtime.getRuntime().addShutdownHook(reaper);

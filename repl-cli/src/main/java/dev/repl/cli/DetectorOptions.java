@@ -8,7 +8,6 @@ import java.util.Locale;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.Spec;
 
 /** A leader's heartbeat and failure-detector options, shared by {@code repl node} and {@code repl bench detection}. */
@@ -48,13 +47,12 @@ public final class DetectorOptions {
      * is a usage error, as is a combination that cannot work.
      */
     public DetectorConfig toConfig() {
-        ParseResult given = spec.commandLine().getParseResult();
         List<String> unused = policy == DetectorPolicy.PHI ? List.of("--failure-timeout") : PHI_OPTIONS;
         for (String option : unused) {
-            if (given.hasMatchedOption(option)) {
-                throw new ParameterException(spec.commandLine(), option + " applies to --failure-detector "
+            if (ConfigFile.given(spec, option)) {
+                throw new ParameterException(spec.commandLine(), ConfigFile.named(spec, option) + " applies to --failure-detector "
                         + (policy == DetectorPolicy.PHI ? "timeout" : "phi") + " only, and the detector is "
-                        + policy.name().toLowerCase(Locale.ROOT) + (given.hasMatchedOption("--failure-detector") ? "" : " (the default)"));
+                        + policy.name().toLowerCase(Locale.ROOT) + (ConfigFile.given(spec, "--failure-detector") ? "" : " (the default)"));
             }
         }
         try {

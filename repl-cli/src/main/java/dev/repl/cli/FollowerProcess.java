@@ -38,18 +38,17 @@ public final class FollowerProcess {
     }
 
     /**
-     * A follower in its own process, with {@code extraArgs} on its {@code repl node} command line.
+     * A follower in its own process, with {@code extraArgs} and the parent's {@code inherited} options
+     * (--verbose, --log-format) on its {@code repl node} command line.
      * It exits by itself when this process dies, however it dies.
      */
-    static FollowerProcess start(Peer follower, boolean verbose, String... extraArgs) {
+    static FollowerProcess start(Peer follower, List<String> inherited, String... extraArgs) {
         List<String> args = new ArrayList<>(List.of("node", "--role", "follower", "--until-stdin-closes",
                 "--host", follower.address().host(),
                 "--port", Integer.toString(follower.address().port()),
                 "--name", follower.name()));
         args.addAll(List.of(extraArgs));
-        if (verbose) {
-            args.add("--verbose");
-        }
+        args.addAll(inherited);
         return launch(follower, args);
     }
 
@@ -64,7 +63,7 @@ public final class FollowerProcess {
 
     /**
      * The same with the child's own JVM options, and its stderr (its log) sent to {@code log}.
-     * It inherits this JVM's Netty and logging settings (leak detection in tests).
+     * It inherits this JVM's Netty settings (leak detection in tests).
      */
     public static FollowerProcess launch(Peer label, List<String> jvmOptions, List<String> replArgs, Redirect log) {
         List<String> command = new ArrayList<>();
@@ -72,7 +71,7 @@ public final class FollowerProcess {
         command.addAll(jvmOptions);
         for (Map.Entry<Object, Object> property : System.getProperties().entrySet()) {
             String key = property.getKey().toString();
-            if (key.startsWith("io.netty.") || key.startsWith("org.slf4j.simpleLogger.")) {
+            if (key.startsWith("io.netty.")) {
                 command.add("-D" + key + "=" + property.getValue());
             }
         }

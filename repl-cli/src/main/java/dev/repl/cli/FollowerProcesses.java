@@ -11,12 +11,13 @@ import java.util.List;
  */
 public final class FollowerProcesses {
 
-    private final boolean verbose;
+    private final List<String> inherited;
     private final List<FollowerProcess> started = new ArrayList<>();
     private boolean stopped;
 
-    public FollowerProcesses(boolean verbose) {
-        this.verbose = verbose;
+    /** @param inherited options of this command line the children get too: --verbose, --log-format */
+    public FollowerProcesses(List<String> inherited) {
+        this.inherited = List.copyOf(inherited);
     }
 
     /** A --once follower, as the demo runs them. */
@@ -33,7 +34,7 @@ public final class FollowerProcesses {
         if (stopped) {
             throw new IllegalStateException("stopping; not starting " + follower.name());
         }
-        FollowerProcess child = FollowerProcess.start(follower, verbose, extraArgs);
+        FollowerProcess child = FollowerProcess.start(follower, inherited, extraArgs);
         started.add(child);
         return child;
     }

@@ -5,7 +5,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code repl get KEY}: a read, linearizable from the leader, or stale from the node asked. */
-@Command(name = "get", mixinStandardHelpOptions = true,
+@Command(name = "get",
+        header = "Read a key's value.", mixinStandardHelpOptions = true,
         description = {"Print KEY's value. Read from the leader, it reflects every write committed before it; with --stale, what the",
             "node asked has applied. Exit 1 when the key is not set."})
 final class GetCommand extends KvCommandBase {

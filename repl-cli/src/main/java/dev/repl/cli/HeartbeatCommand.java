@@ -18,6 +18,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code repl heartbeat}: one heartbeat to each follower, and who answered. */
 @Command(name = "heartbeat",
+        header = "Check once that followers answer a heartbeat.",
         mixinStandardHelpOptions = true,
         description = {
             "Connect to each follower, send it one heartbeat and wait for its ack.",

@@ -8,7 +8,6 @@ import java.util.List;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.Spec;
 
 /** {@code repl node}'s replicated-log options: all but {@code --data-dir} apply only with it. */
@@ -61,17 +60,16 @@ final class LogOptionsMixin {
 
     /** Refuses what would do nothing: log options without a log, leader options on a follower. */
     void checkApplies(boolean leader) {
-        ParseResult given = spec.commandLine().getParseResult();
         for (String option : WITH_DATA_DIR) {
-            if (dataDir == null && given.hasMatchedOption(option)) {
-                throw new ParameterException(spec.commandLine(), option + " applies with --data-dir only");
+            if (dataDir == null && ConfigFile.given(spec, option)) {
+                throw new ParameterException(spec.commandLine(), ConfigFile.named(spec, option) + " applies with --data-dir only");
             }
-            if (!leader && LEADER_ONLY.contains(option) && given.hasMatchedOption(option)) {
-                throw new ParameterException(spec.commandLine(), option + " applies to the leader only, and this node is a follower");
+            if (!leader && LEADER_ONLY.contains(option) && ConfigFile.given(spec, option)) {
+                throw new ParameterException(spec.commandLine(), ConfigFile.named(spec, option) + " applies to the leader only, and this node is a follower");
             }
         }
-        if (given.hasMatchedOption("--client-host") && clientPort == null) {
-            throw new ParameterException(spec.commandLine(), "--client-host applies with --client-port only");
+        if (ConfigFile.given(spec, "--client-host") && clientPort == null) {
+            throw new ParameterException(spec.commandLine(), ConfigFile.named(spec, "--client-host") + " applies with --client-port only");
         }
     }
 

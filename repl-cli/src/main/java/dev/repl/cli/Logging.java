@@ -1,24 +1,75 @@
 package dev.repl.cli;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.classic.spi.Configurator;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.encoder.Encoder;
+import ch.qos.logback.core.spi.ContextAwareBase;
+import org.slf4j.LoggerFactory;
+
 /**
- * Sets up the SLF4J simple binding before the first logger exists. It reads only system
- * properties and {@code simplelogger.properties}; a level given with -D on the command line wins.
+ * Logback's set-up: logs go to stderr (stdout carries only a command's results), as text or as one
+ * JSON object per line. Logback finds this class through {@code META-INF/services} before looking
+ * for any file, so a start pays for no XML; {@link #configure} then sets what the command line asks.
  */
-final class Logging {
+public final class Logging extends ContextAwareBase implements Configurator {
 
-    private static final String PREFIX = "org.slf4j.simpleLogger.";
+    /** The logger context property that names this node in every JSON line. */
+    static final String NODE = "node";
 
-    private Logging() {
+    /** The format of each line. */
+    public enum Format { text, json }
+
+    private static final String TEXT = "%d{HH:mm:ss.SSS} %level %msg%n";
+    private static final String VERBOSE_TEXT = "%d{HH:mm:ss.SSS} [%thread] %level %logger{0} - %msg%n";
+
+    /** Before the command line is read: text, warnings only. */
+    @Override
+    public ExecutionStatus configure(LoggerContext context) {
+        install(context, Format.text, false, Level.WARN);
+        return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
     }
 
-    /** @param level the level when neither --verbose nor -D says otherwise */
-    static void configure(boolean verbose, String level) {
-        if (verbose) {
-            System.setProperty(PREFIX + "defaultLogLevel", "debug");
-            System.setProperty(PREFIX + "showThreadName", "true");
-            System.setProperty(PREFIX + "showShortLogName", "true");
+    /** @param level the level when --verbose does not ask for debug */
+    static void configure(Format format, boolean verbose, String level) {
+        install(context(), format, verbose, verbose ? Level.DEBUG : Level.toLevel(level, Level.INFO));
+    }
+
+    /** Names the node in JSON lines, once it has a name. */
+    static void node(String name) {
+        context().putProperty(NODE, name);
+    }
+
+    private static LoggerContext context() {
+        return (LoggerContext) LoggerFactory.getILoggerFactory();
+    }
+
+    private static void install(LoggerContext context, Format format, boolean verbose, Level level) {
+        Encoder<ILoggingEvent> encoder;
+        if (format == Format.json) {
+            encoder = new JsonLogEncoder(verbose);
         } else {
-            System.getProperties().putIfAbsent(PREFIX + "defaultLogLevel", level);
+            PatternLayoutEncoder pattern = new PatternLayoutEncoder();
+            pattern.setPattern(verbose ? VERBOSE_TEXT : TEXT);
+            encoder = pattern;
         }
+        encoder.setContext(context);
+        encoder.start();
+        ConsoleAppender<ILoggingEvent> stderr = new ConsoleAppender<>();
+        stderr.setName("stderr");
+        stderr.setTarget("System.err");
+        stderr.setContext(context);
+        stderr.setEncoder(encoder);
+        stderr.start();
+        Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
+        root.detachAndStopAllAppenders();
+        root.addAppender(stderr);
+        root.setLevel(level);
+        // Netty's own debug lines (allocator settings, native library probing) are noise even with --verbose.
+        context.getLogger("io.netty").setLevel(Level.WARN);
     }
 }

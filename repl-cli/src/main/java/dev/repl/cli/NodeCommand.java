@@ -22,6 +22,7 @@ import dev.repl.replication.Replica;
 import dev.repl.transport.LinkSecurity;
 import dev.repl.transport.NodeStartException;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -34,11 +35,11 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.Spec;
 
 /** {@code repl node}: run a leader or a follower until SIGINT or SIGTERM. */
 @Command(name = "node",
+        header = "Run a leader or a follower node.",
         mixinStandardHelpOptions = true,
         description = {
             "Run a node until SIGINT or SIGTERM. Every node listens on --host:--port and answers heartbeats;",
@@ -96,6 +97,15 @@ final class NodeCommand implements Callable<Integer> {
             description = "Follower only: answer one heartbeat, print '<name>: heartbeat received, ack sent' and exit 0.")
     boolean once;
 
+    @Option(names = ConfigFile.OPTION, paramLabel = "FILE",
+            description = "Read node options from FILE (Java properties: an option's name without dashes, '=', its value, such as"
+                    + " heartbeat-interval=200ms). The command line wins over the file, and the file over the defaults.")
+    Path config;
+
+    @Option(names = "--print-config",
+            description = "Print every option's effective value and where it came from (command line, config file or default), and exit.")
+    boolean printConfig;
+
     /** How a parent ties a child's life to its own: the pipe closes when the parent dies, even by SIGKILL. */
     @Option(names = "--until-stdin-closes", hidden = true,
             description = "Stop when standard input reaches end of file (with --once, exit 3 unless a heartbeat was answered).")
@@ -119,30 +129,47 @@ final class NodeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--name: " + e.getMessage());
         }
+        Logging.node(nodeName);
         try {
             address = new NodeAddress(host, port);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        if (printConfig) {
+            checkBuilds(nodeName);
+            EffectiveConfig.print(spec, spec.commandLine().getOut());
+            return ExitCodes.OK;
         }
         return role == Role.leader ? runLeader(nodeName, address) : runFollower(nodeName, address);
     }
 
     /** An option that would do nothing in the chosen mode is refused rather than ignored. */
     private void checkOptionsApply() {
-        ParseResult given = spec.commandLine().getParseResult();
         List<String> wrongRole = role == Role.leader ? FOLLOWER_ONLY : LEADER_ONLY;
         for (String option : wrongRole) {
-            if (given.hasMatchedOption(option)) {
-                throw new ParameterException(spec.commandLine(), option + " applies to "
+            if (ConfigFile.given(spec, option)) {
+                throw new ParameterException(spec.commandLine(), ConfigFile.named(spec, option) + " applies to "
                         + (role == Role.leader ? "followers" : "the leader") + " only, and this node is a " + role);
             }
         }
-        if (given.hasMatchedOption("--admin-host") && adminPort == null) {
-            throw new ParameterException(spec.commandLine(), "--admin-host applies with --admin-port only");
+        if (ConfigFile.given(spec, "--admin-host") && adminPort == null) {
+            throw new ParameterException(spec.commandLine(), ConfigFile.named(spec, "--admin-host") + " applies with --admin-port only");
         }
         log.checkApplies(role == Role.leader);
         if (once && log.dataDir != null) {
-            throw new ParameterException(spec.commandLine(), "--once answers one heartbeat and exits: it keeps no log (drop --data-dir)");
+            throw new ParameterException(spec.commandLine(), ConfigFile.named(spec, "--once") + " answers one heartbeat and exits: it keeps no log (drop --data-dir)");
+        }
+    }
+
+    /** What a start would check before it binds anything, so a printed configuration is one that starts. */
+    private void checkBuilds(String nodeName) {
+        nodeOptions();
+        link.security(nodeName);
+        if (role == Role.leader) {
+            detector.toConfig();
+        }
+        if (log.dataDir != null) {
+            log.toOptions();
         }
     }
 

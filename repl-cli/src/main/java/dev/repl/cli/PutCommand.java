@@ -5,7 +5,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 /** {@code repl put KEY VALUE}: a write, answered once committed. */
-@Command(name = "put", mixinStandardHelpOptions = true,
+@Command(name = "put",
+        header = "Set a key's value.", mixinStandardHelpOptions = true,
         description = {"Set KEY to VALUE. Prints the index it committed at; exit 4 when its outcome is unknown (it may still commit)."})
 final class PutCommand extends KvCommandBase {
 

@@ -73,7 +73,13 @@ public final class ReplCli {
     /** Runs a command line and returns its exit code, flushing both streams. */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
         try {
-            return forArgs(out, err, args).execute(args);
+            CommandLine cli = forArgs(out, err, args);
+            ConfigFile config = ConfigFile.in(args);
+            CommandLine node = cli.getSubcommands().get("node");
+            if (config != null && node != null) {
+                node.setDefaultValueProvider(config);
+            }
+            return cli.execute(args);
         } finally {
             out.flush();
             err.flush();
@@ -82,7 +88,13 @@ public final class ReplCli {
 
     private static IExecutionStrategy configureLoggingThen(IExecutionStrategy next) {
         return parseResult -> {
-            Logging.configure(isVerbose(parseResult), isNode(parseResult) ? "info" : "warn");
+            // --help and --version log nothing: they need not pay for starting the logging library.
+            Integer helpExit = CommandLine.executeHelpRequest(parseResult);
+            if (helpExit != null) {
+                return helpExit;
+            }
+            ReplCommand root = (ReplCommand) parseResult.commandSpec().root().userObject();
+            Logging.configure(root.logFormat, root.verbose, isNode(parseResult) ? "info" : "warn");
             return next.execute(parseResult);
         };
     }

@@ -24,6 +24,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code repl status}: a node's view of the cluster, from its admin endpoint. */
 @Command(name = "status",
+        header = "Show a node's status from its admin endpoint.",
         mixinStandardHelpOptions = true,
         description = {
             "Show a node's status from its admin endpoint (repl node --admin-port): for a leader, one row per",

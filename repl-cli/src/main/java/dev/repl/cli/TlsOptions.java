@@ -43,8 +43,8 @@ public final class TlsOptions {
             missing.add("--tls-ca");
         }
         if (missing.size() == 3) {
-            if (spec.commandLine().getParseResult().hasMatchedOption("--tls-provider")) {
-                throw new ParameterException(spec.commandLine(), "--tls-provider applies with --tls-cert, --tls-key and --tls-ca only");
+            if (ConfigFile.given(spec, "--tls-provider")) {
+                throw new ParameterException(spec.commandLine(), ConfigFile.named(spec, "--tls-provider") + " applies with --tls-cert, --tls-key and --tls-ca only");
             }
             return null;
         }

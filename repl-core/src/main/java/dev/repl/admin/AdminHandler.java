@@ -20,8 +20,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Serves {@code GET /status} (JSON, or a text table with {@code ?format=text}), {@code GET /metrics}
- * (Prometheus text format), {@code GET /health} (200 while the node does its job, 503 saying why
+ * Serves {@code GET /} (a live status page, {@link StatusPage}), {@code GET /status} (JSON, or a
+ * text table with {@code ?format=text}), {@code GET /metrics} (Prometheus text format), {@code GET /health} (200 while the node does its job, 503 saying why
  * not) and {@code GET /livez} (200 while it serves at all). One request per connection: the
  * connection is not read again once a request has come, and is closed after the answer, so a
  * client that pipelines requests and never reads cannot make answers pile up. One per channel.
@@ -34,11 +34,13 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     private final Supplier<NodeStatus> status;
     private final NodeMetrics metrics;
+    private final byte[] page;
     private boolean answered;
 
-    AdminHandler(Supplier<NodeStatus> status, NodeMetrics metrics) {
+    AdminHandler(Supplier<NodeStatus> status, NodeMetrics metrics, byte[] page) {
         this.status = status;
         this.metrics = metrics;
+        this.page = page;
     }
 
     @Override
@@ -58,6 +60,11 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         QueryStringDecoder uri = new QueryStringDecoder(request.uri());
         switch (uri.path()) {
+            case "/", "/index.html" -> {
+                FullHttpResponse response = response(HttpResponseStatus.OK, StatusPage.CONTENT_TYPE, page);
+                response.headers().set(HttpHeaderNames.CONTENT_SECURITY_POLICY, StatusPage.SECURITY_POLICY);
+                send(ctx, response);
+            }
             case "/livez" -> respond(ctx, HttpResponseStatus.OK, TEXT, "ok\n");
             case "/health" -> {
                 String problem = status.get().problem();
@@ -74,7 +81,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 respond(ctx, HttpResponseStatus.OK, text ? TEXT : JSON, text ? StatusTable.render(now) : StatusJson.render(now));
             }
             case "/metrics" -> respond(ctx, HttpResponseStatus.OK, metrics.contentType(), metrics.scrape());
-            default -> respond(ctx, HttpResponseStatus.NOT_FOUND, TEXT, "not found; try /status, /metrics, /health or /livez\n");
+            default -> respond(ctx, HttpResponseStatus.NOT_FOUND, TEXT, "not found; try /, /status, /metrics, /health or /livez\n");
         }
     }
 
@@ -89,11 +96,19 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     private static void respond(ChannelHandlerContext ctx, HttpResponseStatus code, String type, byte[] body) {
+        send(ctx, response(code, type, body));
+    }
+
+    private static FullHttpResponse response(HttpResponseStatus code, String type, byte[] body) {
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, code, Unpooled.wrappedBuffer(body));
         response.headers()
                 .set(HttpHeaderNames.CONTENT_TYPE, type)
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length)
                 .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        return response;
+    }
+
+    private static void send(ChannelHandlerContext ctx, FullHttpResponse response) {
         ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
     }
 }

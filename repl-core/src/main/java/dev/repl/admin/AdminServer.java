@@ -55,8 +55,9 @@ public final class AdminServer implements AutoCloseable {
         }
         if (listener == null) {
             NodeMetrics metrics = new NodeMetrics(status);
+            byte[] page = StatusPage.load();
             listener = HttpEndpoint.bind(nodeName, "admin", "serve admin", address, limits.maxConnections(), limits.idleTimeout(), tls,
-                    MAX_REQUEST_BYTES, null, "adminHandler", () -> new AdminHandler(status, metrics));
+                    MAX_REQUEST_BYTES, null, "adminHandler", () -> new AdminHandler(status, metrics, page));
             log.info("{}: admin endpoint on {}://{}/status ({})", nodeName, tls == null ? "http" : "https",
                     Addresses.format(listener.localAddress()), Transport.get().name());
         }

@@ -17,8 +17,8 @@ public final class StatusJson {
     record Document(String name, String role, boolean healthy, String problem, List<Follower> followers, Leader leader, Log log) {
     }
 
-    record Follower(String name, String address, String state, Long lastAckAgeMs, Rtt rttUs, long missed, long reconnects,
-                    long connectAttempts, String lastEvent, @JsonInclude(JsonInclude.Include.NON_NULL) Replication replication) {
+    record Follower(String name, String address, String state, Long lastAckAgeMs, Long lastRttUs, Rtt rttUs, long missed,
+                    long reconnects, long connectAttempts, String lastEvent, @JsonInclude(JsonInclude.Include.NON_NULL) Replication replication) {
     }
 
     record Replication(String state, long matchIndex, long lagRecords, long lagBytes, long lagMs, long inflightBytes) {
@@ -49,8 +49,8 @@ public final class StatusJson {
     }
 
     private static Follower follower(FollowerStatus f, FollowerReplication r) {
-        return new Follower(f.name(), f.address(), f.state().name(), known(f.lastAckAgeMs()), new Rtt(known(f.rttP50Us()), known(f.rttP99Us())),
-                f.missed(), f.reconnects(), f.connectAttempts(), f.lastEvent(),
+        return new Follower(f.name(), f.address(), f.state().name(), known(f.lastAckAgeMs()), known(f.lastRttUs()),
+                new Rtt(known(f.rttP50Us()), known(f.rttP99Us())), f.missed(), f.reconnects(), f.connectAttempts(), f.lastEvent(),
                 r == null ? null : new Replication(r.state(), r.matchIndex(), r.lagRecords(), r.lagBytes(), r.lagMs(), r.inflightBytes()));
     }
 

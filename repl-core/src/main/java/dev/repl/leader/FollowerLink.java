@@ -121,7 +121,8 @@ final class FollowerLink implements HeartbeatHandler.Listener {
         lastTickNanos = System.nanoTime();
         judgeNotBeforeNanos = lastTickNanos;
         health.connected(lastTickNanos);
-        log.info("{}: connected to {}", leaderName, follower);
+        log.atInfo().addKeyValue("event", "connected").addKeyValue("follower", follower.name())
+                .addKeyValue("address", follower.address().toString()).log("{}: connected to {}", leaderName, follower);
         ticks = loop.scheduleAtFixedRate(tick, 0, intervalNanos, TimeUnit.NANOSECONDS);
     }
 
@@ -161,7 +162,9 @@ final class FollowerLink implements HeartbeatHandler.Listener {
         long retryMs = TimeUnit.NANOSECONDS.toMillis(retryInNanos);
         // Every attempt is counted in the status; the log shows the first few and then every tenth.
         if (failedAttempts <= 3 || failedAttempts % 10 == 0) {
-            log.info("{}: connect attempt {} to {}: {}; next in {} ms", leaderName, failedAttempts, peer, outcome, retryMs);
+            log.atInfo().addKeyValue("event", "connect-failed").addKeyValue("follower", follower.name()).addKeyValue("attempt", failedAttempts)
+                    .addKeyValue("reason", outcome).addKeyValue("retryMs", retryMs)
+                    .log("{}: connect attempt {} to {}: {}; next in {} ms", leaderName, failedAttempts, peer, outcome, retryMs);
         } else {
             log.debug("{}: connect attempt {} to {}: {}; next in {} ms", leaderName, failedAttempts, peer, outcome, retryMs);
         }

@@ -7,6 +7,7 @@ import org.HdrHistogram.AbstractHistogram;
 import org.HdrHistogram.IntCountsHistogram;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * One follower's state machine and statistics on the leader:
@@ -107,6 +108,7 @@ public final class FollowerHealth {
     public FollowerStatus status() {
         long now = System.nanoTime();
         long last = lastAckNanos;
+        long lastRtt = lastRttNanos;
         long p50;
         long p99;
         long samples;
@@ -118,7 +120,8 @@ public final class FollowerHealth {
             mean = samples == 0 ? 0 : rttUs.getMean();
         }
         return new FollowerStatus(follower.name(), follower.address().toString(), state,
-                last == 0 ? -1 : TimeUnit.NANOSECONDS.toMillis(now - last), p50, p99, samples, mean,
+                last == 0 ? -1 : TimeUnit.NANOSECONDS.toMillis(now - last), lastRtt < 0 ? -1 : TimeUnit.NANOSECONDS.toMicros(lastRtt),
+                p50, p99, samples, mean,
                 missed, reconnects, connectAttempts, lastEvent);
     }
 
@@ -126,11 +129,11 @@ public final class FollowerHealth {
         FollowerState from = state;
         state = to;
         lastEvent = from + " -> " + to + ": " + evidence;
-        if (to == FollowerState.UP) {
-            log.info("{}: {} {}", leaderName, follower.name(), lastEvent);
-        } else {
-            log.warn("{}: {} {}", leaderName, follower.name(), lastEvent);
-        }
+        long rtt = lastRttNanos;
+        log.atLevel(to == FollowerState.UP ? Level.INFO : Level.WARN).addKeyValue("event", "follower-state")
+                .addKeyValue("follower", follower.name()).addKeyValue("from", from).addKeyValue("to", to).addKeyValue("reason", evidence)
+                .addKeyValue("rttUs", rtt < 0 ? null : TimeUnit.NANOSECONDS.toMicros(rtt))
+                .log("{}: {} {}", leaderName, follower.name(), lastEvent);
         try {
             listener.stateChanged(follower, from, to, evidence, nowNanos);
         } catch (RuntimeException e) {

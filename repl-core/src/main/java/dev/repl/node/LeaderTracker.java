@@ -198,7 +198,8 @@ public final class LeaderTracker {
         String warning = "two leaders: " + followed.describe() + " and " + other.describe();
         view = new View(State.UP, followed, other, event, warning);
         if (mayWarn()) {
-            log.warn("{}: {}", nodeName, warning);
+            log.atWarn().addKeyValue("event", "two-leaders").addKeyValue("leader", followed.identity.name())
+                    .addKeyValue("other", other.identity.name()).log("{}: {}", nodeName, warning);
         } else {
             log.debug("{}: {}", nodeName, warning);
         }
@@ -221,7 +222,8 @@ public final class LeaderTracker {
 
     private void up(View v, Link leader, String event) {
         view = new View(State.UP, leader, v.other, event, v.warning);
-        log.info("{}: leader up: {}", nodeName, event);
+        log.atInfo().addKeyValue("event", "leader-up").addKeyValue("leader", leader.identity.name()).addKeyValue("term", leader.identity.term())
+                .addKeyValue("reason", event).log("{}: leader up: {}", nodeName, event);
     }
 
     void check(long nowNanos) {
@@ -238,7 +240,8 @@ public final class LeaderTracker {
         if (v.other != null && nowNanos - otherLastHeartbeatNanos > timeoutNanos) {
             String event = "one leader again: " + v.other.describe() + " silent for "
                     + TimeUnit.NANOSECONDS.toMillis(nowNanos - otherLastHeartbeatNanos) + " ms";
-            log.info("{}: {}", nodeName, event);
+            log.atInfo().addKeyValue("event", "one-leader").addKeyValue("leader", v.leader.identity.name())
+                    .addKeyValue("reason", event).log("{}: {}", nodeName, event);
             v = new View(v.state, v.leader, null, v.lastEvent, null);
             view = v;
         }
@@ -248,11 +251,13 @@ public final class LeaderTracker {
                 lastHeartbeatNanos = otherLastHeartbeatNanos;
                 String event = silence + "; following " + v.other.describe();
                 view = new View(State.UP, v.other, null, event, null);
-                log.warn("{}: leader lost: {}", nodeName, event);
+                log.atWarn().addKeyValue("event", "leader-lost").addKeyValue("leader", v.leader.identity.name())
+                        .addKeyValue("to", v.other.identity.name()).addKeyValue("reason", event).log("{}: leader lost: {}", nodeName, event);
                 return;
             }
             view = new View(State.LOST, v.leader, null, silence, null);
-            log.warn("{}: leader lost: {} (leader timeout {} ms)", nodeName, silence, TimeUnit.NANOSECONDS.toMillis(timeoutNanos));
+            log.atWarn().addKeyValue("event", "leader-lost").addKeyValue("leader", v.leader.identity.name()).addKeyValue("reason", silence)
+                    .log("{}: leader lost: {} (leader timeout {} ms)", nodeName, silence, TimeUnit.NANOSECONDS.toMillis(timeoutNanos));
         }
     }
 

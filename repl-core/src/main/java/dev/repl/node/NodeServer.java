@@ -1,5 +1,6 @@
 package dev.repl.node;
 
+import dev.repl.config.Addresses;
 import dev.repl.config.NodeAddress;
 import dev.repl.failure.RepeatedFailure;
 import dev.repl.handshake.AcceptingHandshake;
@@ -109,7 +110,8 @@ public final class NodeServer implements AutoCloseable {
         listener.group().next().scheduleAtFixedRate(RepeatedFailure.guard(log, name + ": leader check", () -> leader.check(System.nanoTime())),
                 check, check, TimeUnit.NANOSECONDS);
         state = State.STARTED;
-        log.info("{}: listening on {}{}, cluster {}", name, listener.describe(), tls == null ? "" : " with TLS", security.clusterId());
+        log.atInfo().addKeyValue("event", "listening").addKeyValue("address", Addresses.format(listener.localAddress()))
+                .log("{}: listening on {}{}, cluster {}", name, listener.describe(), tls == null ? "" : " with TLS", security.clusterId());
         return listener.localAddress();
     }
 
@@ -134,6 +136,6 @@ public final class NodeServer implements AutoCloseable {
         }
         state = State.CLOSED;
         listener.close();
-        log.info("{}: stopped", name);
+        log.atInfo().addKeyValue("event", "stopped").log("{}: stopped", name);
     }
 }

@@ -122,8 +122,9 @@ public final class FollowerLog implements ReplicationStreams {
                 }
                 leader = from;
                 refusedLeader = null;
-                log.info("{}: replicating from {} (term {}, {}); log ends at {}", nodeName, hello.name(), hello.term(),
-                        Addresses.format(ctx.channel().remoteAddress()), last);
+                log.atInfo().addKeyValue("event", "replicating").addKeyValue("leader", hello.name()).addKeyValue("term", hello.term())
+                        .addKeyValue("lastIndex", last).log("{}: replicating from {} (term {}, {}); log ends at {}", nodeName, hello.name(),
+                                hello.term(), Addresses.format(ctx.channel().remoteAddress()), last);
                 ctx.writeAndFlush(ReplicationCodec.position(ctx.alloc(), new ReplicationCodec.Position(hello.term(), last, lastTerm, true)));
             }));
         }
@@ -136,7 +137,8 @@ public final class FollowerLog implements ReplicationStreams {
                     : "this node follows " + replica.votedFor() + " in term " + current;
             if (!hello.id().equals(refusedLeader)) {
                 refusedLeader = hello.id(); // once per leader: it retries every second or so
-                log.warn("{}: refused the replication stream of {} ({}, {}): {}", nodeName, hello.name(), hello.id(),
+                log.atWarn().addKeyValue("event", "leader-refused").addKeyValue("leader", hello.name()).addKeyValue("reason", why)
+                        .log("{}: refused the replication stream of {} ({}, {}): {}", nodeName, hello.name(), hello.id(),
                         Addresses.format(ctx.channel().remoteAddress()), why);
             }
             ctx.writeAndFlush(ReplicationCodec.position(ctx.alloc(), new ReplicationCodec.Position(current, last, lastTerm, false)))

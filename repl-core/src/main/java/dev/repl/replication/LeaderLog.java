@@ -97,7 +97,8 @@ public final class LeaderLog implements AutoCloseable {
         LeaderLog leader = new LeaderLog(name, replica, options, term, incarnation, followers, security);
         replica.writer().listen(leader::written, index -> leader.recomputeCommit());
         leader.termStart = leader.propose(new byte[0]).index();
-        log.info("{}: leading term {} with {} follower(s), acks {}; log ends at {}", name, term, followers.size(),
+        log.atInfo().addKeyValue("event", "leading").addKeyValue("term", term).addKeyValue("acks", options.acks().name().toLowerCase())
+                .log("{}: leading term {} with {} follower(s), acks {}; log ends at {}", name, term, followers.size(),
                 options.acks().name().toLowerCase(), replica.segments().lastIndex());
         return leader;
     }

@@ -26,10 +26,10 @@ import org.junit.jupiter.api.Test;
 
 class AdminServerTest {
 
-    private static final FollowerStatus UP = new FollowerStatus("follower-1", "127.0.0.1:7001", FollowerState.UP, 12, 40, 90, 100, 45.5,
+    private static final FollowerStatus UP = new FollowerStatus("follower-1", "127.0.0.1:7001", FollowerState.UP, 12, 41, 40, 90, 100, 45.5,
             0, 0, 1, "CONNECTING -> UP: acked");
     private static final NodeStatus LEADER = new NodeStatus("leader", "leader", List.of(UP,
-            new FollowerStatus("follower-2", "127.0.0.1:7002", FollowerState.CONNECTING, -1, -1, -1, 0, 0, 0, 0, 3, "not connected yet")), null);
+            new FollowerStatus("follower-2", "127.0.0.1:7002", FollowerState.CONNECTING, -1, -1, -1, -1, 0, 0, 0, 0, 3, "not connected yet")), null);
 
     private static HttpResponse<String> get(int port, String path) throws Exception {
         return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
@@ -73,6 +73,14 @@ class AdminServerTest {
             assertEquals("ok\n", get(port, "/health").body());
             assertEquals("ok\n", get(port, "/livez").body());
             assertEquals(404, get(port, "/nope").statusCode());
+
+            HttpResponse<String> page = get(port, "/");
+            assertEquals(200, page.statusCode());
+            assertEquals("text/html; charset=utf-8", page.headers().firstValue("content-type").orElseThrow());
+            assertTrue(page.headers().firstValue("content-security-policy").orElseThrow().contains("connect-src 'self'"),
+                    "the page may reach its own node only");
+            assertTrue(page.body().contains("fetch(\"status\"") && !page.body().contains("http://") && !page.body().contains("https://"),
+                    "it draws from /status and links nothing outside");
         }
         Threads.assertNoneLeft("as-leader");
     }
@@ -80,7 +88,7 @@ class AdminServerTest {
     @Test
     void healthSaysWhyALeaderThatReachesNoFollowerIsNotHealthy() throws Exception {
         NodeStatus alone = new NodeStatus("leader", "leader", List.of(
-                new FollowerStatus("follower-1", "127.0.0.1:7001", FollowerState.DOWN, 900, 40, 90, 100, 45.5, 3, 1, 4, "UP -> DOWN: reset")), null);
+                new FollowerStatus("follower-1", "127.0.0.1:7001", FollowerState.DOWN, 900, 38, 40, 90, 100, 45.5, 3, 1, 4, "UP -> DOWN: reset")), null);
         try (AdminServer admin = new AdminServer("as-alone", NodeAddress.loopback(0), () -> alone)) {
             int port = admin.start().getPort();
             HttpResponse<String> health = get(port, "/health");

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.ProcessBuilder.Redirect;
@@ -16,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.AfterEachCallback;
@@ -88,19 +90,41 @@ final class ReplLauncher implements BeforeEachCallback, AfterEachCallback {
      * started is the node itself and signals reach it.
      */
     ReplProcess startWith(List<String> prefix, String... args) {
-        String label = "repl " + String.join(" ", args);
-        int n = ++count;
-        Path out = dir.resolve(n + ".stdout");
-        Path err = dir.resolve(n + ".stderr");
         List<String> command = new ArrayList<>(prefix);
         command.add(LAUNCHER.toString());
         command.addAll(List.of(args));
+        return launch("repl " + String.join(" ", args), command, Map.of());
+    }
+
+    /**
+     * Starts {@code repl args...} as a shell finds it with {@code bin} first on its PATH: an
+     * installed release rather than this checkout's launcher.
+     */
+    ReplProcess startInstalled(Path bin, String... args) {
+        List<String> command = new ArrayList<>(List.of("sh", "-c", "exec repl \"$@\"", "repl"));
+        command.addAll(List.of(args));
+        return launch("installed repl " + String.join(" ", args), command,
+                Map.of("PATH", bin + File.pathSeparator + System.getenv("PATH")));
+    }
+
+    /** Runs an installed {@code repl args...} to completion, bounded by {@code atMost}. */
+    ReplProcess runInstalled(Path bin, Duration atMost, String... args) {
+        ReplProcess process = startInstalled(bin, args);
+        process.awaitExit(atMost);
+        return process;
+    }
+
+    private ReplProcess launch(String label, List<String> command, Map<String, String> environment) {
+        int n = ++count;
+        Path out = dir.resolve(n + ".stdout");
+        Path err = dir.resolve(n + ".stderr");
         ProcessBuilder builder = new ProcessBuilder(command)
                 .directory(dir.toFile())
                 .redirectInput(Redirect.from(Path.of("/dev/null").toFile()))
                 .redirectOutput(out.toFile())
                 .redirectError(err.toFile());
         builder.environment().put("REPL_JAVA_OPTS", CHILD_JVM_OPTS);
+        builder.environment().putAll(environment);
         try {
             ReplProcess process = new ReplProcess(label, builder.start(), out, err);
             started.add(process);
@@ -117,7 +141,6 @@ final class ReplLauncher implements BeforeEachCallback, AfterEachCallback {
         return process;
     }
 
-    /** A port nothing listens on right now. */
     /**
      * A loopback port free now and never handed out before by this JVM: the kernel may offer a
      * port again as soon as it is released, and two nodes of one test must not be given the same.

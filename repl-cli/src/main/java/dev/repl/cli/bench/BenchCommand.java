@@ -7,6 +7,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code repl bench}: measurements that print figures, never pass/fail verdicts. */
 @Command(name = "bench",
+        header = "Benchmarks against a baseline measured in the same run.",
         mixinStandardHelpOptions = true,
         description = "Benchmarks. Each prints a table (or JSON with --json) of what it measured.",
         subcommands = {RttBench.class, FanoutBench.class, DetectionBench.class, TlsBench.class, KvBench.class, CatchUpBench.class, EmulatedFollowers.class})

@@ -36,6 +36,7 @@ import picocli.CommandLine.Spec;
  * the log that ships).
  */
 @Command(name = "catchup",
+        header = "Measure a follower catching up a large log.",
         mixinStandardHelpOptions = true,
         description = {
             "Fills a leader's log with --mib MiB through a quorum of two, starts a third node on an empty data directory,",

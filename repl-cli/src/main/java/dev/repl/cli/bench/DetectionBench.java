@@ -41,6 +41,7 @@ import picocli.CommandLine.Spec;
  * alarms an untouched follower raises meanwhile and during a healthy run with every core busy.
  */
 @Command(name = "detection",
+        header = "Measure how fast a killed or frozen follower is detected.",
         mixinStandardHelpOptions = true,
         description = {
             "Kill and freeze a follower process many times and measure failure detection:",
@@ -92,7 +93,7 @@ final class DetectionBench implements Callable<Integer> {
         detector = options.toConfig();
         Peer victim = new Peer("victim", NodeAddress.loopback(BenchFiles.freePort()));
         Peer bystander = new Peer("bystander", NodeAddress.loopback(BenchFiles.freePort()));
-        FollowerProcesses children = new FollowerProcesses(false);
+        FollowerProcesses children = new FollowerProcesses(List.of());
         Thread reaper = new Thread(children::stopAll, "bench-reaper");
         Runtime.getRuntime().addShutdownHook(reaper);
         Histogram killed = new Histogram(3);

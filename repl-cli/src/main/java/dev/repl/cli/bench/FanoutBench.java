@@ -36,6 +36,7 @@ import picocli.CommandLine.Spec;
  * heap and memory are the leader's own.
  */
 @Command(name = "fanout",
+        header = "Measure one leader heartbeating many followers.",
         mixinStandardHelpOptions = true,
         description = {
             "One leader heartbeating --followers followers at --rate per second each, over one TCP connection per",

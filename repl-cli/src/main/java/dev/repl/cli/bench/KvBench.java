@@ -31,6 +31,7 @@ import picocli.CommandLine.Spec;
  * noise falls on both alike; each figure is the median over the rounds.
  */
 @Command(name = "kv",
+        header = "Measure key-value writes and reads, against etcd.",
         mixinStandardHelpOptions = true,
         description = {
             "Writes to a three-node repl cluster started as separate processes (quorum acks, fsync), from --clients",

@@ -21,6 +21,7 @@ import picocli.CommandLine.Spec;
  * in the same run, and the ratio of the two per percentile.
  */
 @Command(name = "rtt",
+        header = "Measure heartbeat round trips against raw sockets.",
         mixinStandardHelpOptions = true,
         description = {
             "Ping-pong 4-byte heartbeats between a leader pipeline and a follower in this process and report",

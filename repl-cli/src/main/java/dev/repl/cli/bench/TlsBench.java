@@ -46,6 +46,7 @@ import picocli.CommandLine.Spec;
  * time to (re)connect (TCP, TLS handshake, hello), and the steady-state heartbeat round trip.
  */
 @Command(name = "tls",
+        header = "Measure what mutual TLS costs.",
         mixinStandardHelpOptions = true,
         description = {
             "Measure what mutual TLS costs: connect + TLS handshake + hello latency over --reconnects fresh",

@@ -1,0 +1,37 @@
+package dev.repl.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.Writer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import picocli.AutoComplete;
+import picocli.CommandLine;
+import picocli.codegen.docgen.manpage.ManPageGenerator;
+
+/**
+ * A build step, run at {@code prepare-package}: bash completion and man pages (AsciiDoc, which the
+ * build turns into troff) from the same picocli model the launcher parses with, so they cannot
+ * drift from it. It lives with the tests because picocli-codegen has no place in the shipped jar.
+ */
+public final class ManualGenerator {
+
+    private ManualGenerator() {
+    }
+
+    /** @param args the output directory: {@code completion/repl.bash} and {@code man-adoc/*.adoc} go there */
+    public static void main(String[] args) throws IOException {
+        Path out = Path.of(args[0]);
+        PrintWriter none = new PrintWriter(Writer.nullWriter());
+        CommandLine cli = ReplCli.create(none, none);
+        // The build's own archive recorder is no command for users.
+        cli.getCommandSpec().removeSubcommand("selftest");
+        Files.createDirectories(out.resolve("completion"));
+        Files.writeString(out.resolve("completion").resolve("repl.bash"), AutoComplete.bash("repl", cli));
+        Path man = Files.createDirectories(out.resolve("man-adoc"));
+        int status = ManPageGenerator.generateManPage(man.toFile(), null, new boolean[0], true, cli.getCommandSpec());
+        if (status != 0) {
+            throw new IllegalStateException("man page generation failed with status " + status);
+        }
+    }
+}
