@@ -63,7 +63,7 @@ public final class FollowerProcess {
 
     /**
      * The same with the child's own JVM options, and its stderr (its log) sent to {@code log}.
-     * It inherits this JVM's Netty settings (leak detection in tests).
+     * It inherits this JVM's Netty settings (leak detection in tests) and its log level.
      */
     public static FollowerProcess launch(Peer label, List<String> jvmOptions, List<String> replArgs, Redirect log) {
         List<String> command = new ArrayList<>();
@@ -75,6 +75,7 @@ public final class FollowerProcess {
                 command.add("-D" + key + "=" + property.getValue());
             }
         }
+        command.add("-D" + Logging.LEVEL_PROPERTY + "=" + Logging.level());
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
         command.addAll(replArgs);
         try {

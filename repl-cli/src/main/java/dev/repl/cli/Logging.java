@@ -21,6 +21,12 @@ public final class Logging extends ContextAwareBase implements Configurator {
     /** The logger context property that names this node in every JSON line. */
     static final String NODE = "node";
 
+    /**
+     * A level set with {@code -Drepl.log.level} wins over the command's own: a command's child
+     * processes (the demo's followers) log at their parent's level, not a node's.
+     */
+    static final String LEVEL_PROPERTY = "repl.log.level";
+
     /** The format of each line. */
     public enum Format { text, json }
 
@@ -36,7 +42,13 @@ public final class Logging extends ContextAwareBase implements Configurator {
 
     /** @param level the level when --verbose does not ask for debug */
     static void configure(Format format, boolean verbose, String level) {
-        install(context(), format, verbose, verbose ? Level.DEBUG : Level.toLevel(level, Level.INFO));
+        String given = System.getProperty(LEVEL_PROPERTY);
+        install(context(), format, verbose, verbose ? Level.DEBUG : Level.toLevel(given != null ? given : level, Level.INFO));
+    }
+
+    /** The level this process logs at. */
+    static String level() {
+        return context().getLogger(Logger.ROOT_LOGGER_NAME).getLevel().toString();
     }
 
     /** Names the node in JSON lines, once it has a name. */
