@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Properties;
 import java.util.TreeSet;
+import picocli.CommandLine;
 import picocli.CommandLine.IDefaultValueProvider;
 import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -33,27 +34,36 @@ final class ConfigFile implements IDefaultValueProvider {
     private static final List<String> NOT_IN_FILE = List.of(OPTION, "--print-config", "--help", "--version", "--until-stdin-closes");
 
     private final Path path;
+    private final CommandSpec node;
     private Properties values;
     private PropertiesDefaultProvider provider;
 
-    private ConfigFile(Path path) {
+    private ConfigFile(Path path, CommandSpec node) {
         this.path = path;
+        this.node = node;
     }
 
-    /** The file {@code args} name with {@code --config}, or null when they name none. */
-    static ConfigFile in(String... args) {
-        for (int i = 0; i < args.length; i++) {
-            if (args[i].equals("--")) {
-                break;
-            }
-            if (args[i].equals(OPTION) && i + 1 < args.length) {
-                return new ConfigFile(Path.of(args[i + 1]));
-            }
-            if (args[i].startsWith(OPTION + "=")) {
-                return new ConfigFile(Path.of(args[i].substring(OPTION.length() + 1)));
+    /**
+     * Makes {@code cli}'s {@code node} subcommand read the file {@code args} name with
+     * {@code --config}, if they name one. The top-level command reads it too, for the options
+     * {@code node} inherits from it ({@code --log-format}, {@code --verbose}): picocli applies a
+     * default to an inherited option only where it is declared.
+     */
+    static void install(CommandLine cli, String... args) {
+        CommandLine node = cli.getSubcommands().get("node");
+        if (node == null) {
+            return;
+        }
+        for (int i = 0; i < args.length && !args[i].equals("--"); i++) {
+            String file = args[i].equals(OPTION) && i + 1 < args.length ? args[i + 1]
+                    : args[i].startsWith(OPTION + "=") ? args[i].substring(OPTION.length() + 1) : null;
+            if (file != null) {
+                ConfigFile config = new ConfigFile(Path.of(file), node.getCommandSpec());
+                node.setDefaultValueProvider(config);
+                cli.setDefaultValueProvider(config);
+                return;
             }
         }
-        return null;
     }
 
     Path path() {
@@ -65,7 +75,7 @@ final class ConfigFile implements IDefaultValueProvider {
         if (!(arg instanceof OptionSpec option) || !settable(option)) {
             return null;
         }
-        load(arg.command());
+        load();
         return provider.defaultValue(arg);
     }
 
@@ -74,8 +84,16 @@ final class ConfigFile implements IDefaultValueProvider {
      * would do nothing is refused from either.
      */
     static boolean given(CommandSpec command, String option) {
-        return command.commandLine().getParseResult().hasMatchedOption(option)
-                || command.commandLine().getDefaultValueProvider() instanceof ConfigFile file && file.value(command, option) != null;
+        if (command.commandLine().getParseResult().hasMatchedOption(option)) {
+            return true;
+        }
+        if (!(command.commandLine().getDefaultValueProvider() instanceof ConfigFile file)) {
+            return false;
+        }
+        String value = file.value(option);
+        // A flag set to false in a file is the flag left out.
+        boolean flag = command.findOption(option) != null && command.findOption(option).arity().max() == 0;
+        return value != null && !(flag && value.trim().equalsIgnoreCase("false"));
     }
 
     /** How an error names {@code option}: as typed, or as its key in the file it came from. */
@@ -88,8 +106,8 @@ final class ConfigFile implements IDefaultValueProvider {
     }
 
     /** The file's value for {@code option} (such as {@code --heartbeat-interval}), or null. */
-    String value(CommandSpec command, String option) {
-        load(command);
+    String value(String option) {
+        load();
         return values.getProperty(key(option));
     }
 
@@ -102,7 +120,8 @@ final class ConfigFile implements IDefaultValueProvider {
         return option.replaceFirst("^-+", "");
     }
 
-    private synchronized void load(CommandSpec command) {
+    private synchronized void load() {
+        CommandSpec command = node;
         if (values != null) {
             return;
         }

@@ -47,6 +47,7 @@ final class DemoCommand implements Callable<Integer> {
         // Ctrl-C ends the JVM through its hooks: the followers go with it.
         Thread reaper = new Thread(children::stopAll, "demo-reaper");
         Runtime.getRuntime().addShutdownHook(reaper);
+        Logging.node("leader");
         try (NodeServer leader = new NodeServer("leader", config.leader(), HeartbeatObserver.NONE)) {
             leader.start();
             HeartbeatReport report;

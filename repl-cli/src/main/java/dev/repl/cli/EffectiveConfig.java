@@ -19,6 +19,8 @@ final class EffectiveConfig {
     /** One entry per option a config file may set, in the order {@code --help} lists them. */
     static List<Entry> of(CommandSpec command) {
         ParseResult given = command.commandLine().getParseResult();
+        // --verbose and --log-format are the top-level command's, wherever on the line they were given.
+        ParseResult top = command.root().commandLine().getParseResult();
         ConfigFile file = command.commandLine().getDefaultValueProvider() instanceof ConfigFile f ? f : null;
         List<Entry> entries = new ArrayList<>();
         for (OptionSpec option : command.options()) {
@@ -26,11 +28,12 @@ final class EffectiveConfig {
                 continue;
             }
             String name = option.longestName();
-            String fromFile = file == null ? null : file.value(command, name);
+            String fromFile = file == null ? null : file.value(name);
+            ParseResult where = given.hasMatchedOption(name) ? given : top.hasMatchedOption(name) ? top : null;
             String value;
             String source;
-            if (given.hasMatchedOption(name)) {
-                List<String> typed = given.matchedOption(name).originalStringValues();
+            if (where != null) {
+                List<String> typed = where.matchedOption(name).originalStringValues();
                 value = typed.isEmpty() ? "true" : String.join(",", typed);
                 source = "command line";
             } else if (fromFile != null) {

@@ -39,8 +39,9 @@ public final class FollowerProcess {
 
     /**
      * A follower in its own process, with {@code extraArgs} and the parent's {@code inherited} options
-     * (--verbose, --log-format) on its {@code repl node} command line.
-     * It exits by itself when this process dies, however it dies.
+     * (--verbose, --log-format) on its {@code repl node} command line, logging at the parent's level:
+     * the demo's followers are as quiet as the demo. It exits by itself when this process dies,
+     * however it dies.
      */
     static FollowerProcess start(Peer follower, List<String> inherited, String... extraArgs) {
         List<String> args = new ArrayList<>(List.of("node", "--role", "follower", "--until-stdin-closes",
@@ -49,7 +50,8 @@ public final class FollowerProcess {
                 "--name", follower.name()));
         args.addAll(List.of(extraArgs));
         args.addAll(inherited);
-        return launch(follower, args);
+        List<String> jvm = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-D" + Logging.LEVEL_PROPERTY + "=" + Logging.level());
+        return launch(follower, jvm, args, Redirect.INHERIT);
     }
 
     /**
@@ -63,7 +65,7 @@ public final class FollowerProcess {
 
     /**
      * The same with the child's own JVM options, and its stderr (its log) sent to {@code log}.
-     * It inherits this JVM's Netty settings (leak detection in tests) and its log level.
+     * It inherits this JVM's Netty settings (leak detection in tests).
      */
     public static FollowerProcess launch(Peer label, List<String> jvmOptions, List<String> replArgs, Redirect log) {
         List<String> command = new ArrayList<>();
@@ -75,7 +77,6 @@ public final class FollowerProcess {
                 command.add("-D" + key + "=" + property.getValue());
             }
         }
-        command.add("-D" + Logging.LEVEL_PROPERTY + "=" + Logging.level());
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
         command.addAll(replArgs);
         try {

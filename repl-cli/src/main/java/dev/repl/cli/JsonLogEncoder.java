@@ -14,6 +14,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 import org.slf4j.event.KeyValuePair;
 
@@ -29,6 +30,8 @@ final class JsonLogEncoder extends EncoderBase<ILoggingEvent> {
     private static final JsonFactory JSON = new JsonFactory();
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSX").withZone(ZoneOffset.UTC);
     private static final String EVENT = "event";
+    /** Every line's own fields: an event's field of the same name would make a duplicate key, so it is left out. */
+    private static final Set<String> RESERVED = Set.of("time", "level", "node", EVENT, "message", "error", "stack");
     private static final Pattern WORD_START = Pattern.compile("([a-z0-9])([A-Z])");
 
     private final boolean stackTraces;
@@ -62,7 +65,7 @@ final class JsonLogEncoder extends EncoderBase<ILoggingEvent> {
             List<KeyValuePair> fields = event.getKeyValuePairs() == null ? List.of() : event.getKeyValuePairs();
             json.writeStringField(EVENT, eventName(event, fields));
             for (KeyValuePair field : fields) {
-                if (!EVENT.equals(field.key)) {
+                if (!RESERVED.contains(field.key)) {
                     writeField(json, field.key, field.value);
                 }
             }
@@ -95,10 +98,10 @@ final class JsonLogEncoder extends EncoderBase<ILoggingEvent> {
     }
 
     private static void writeField(JsonGenerator json, String name, Object value) throws IOException {
-        if (value instanceof Integer || value instanceof Long) {
+        if (value instanceof Integer || value instanceof Long || value instanceof Short || value instanceof Byte) {
             json.writeNumberField(name, ((Number) value).longValue());
-        } else if (value instanceof Number number) {
-            json.writeNumberField(name, number.doubleValue());
+        } else if (value instanceof Double || value instanceof Float) {
+            json.writeNumberField(name, ((Number) value).doubleValue());
         } else if (value instanceof Boolean flag) {
             json.writeBooleanField(name, flag);
         } else if (value == null) {

@@ -121,6 +121,10 @@ final class NodeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
+        if (config != null && !(spec.commandLine().getDefaultValueProvider() instanceof ConfigFile)) {
+            // picocli reads defaults before the arguments, so the file is found in the raw ones; an @file hides it.
+            throw new ParameterException(spec.commandLine(), "--config must be on the command line itself, not in an @file");
+        }
         checkOptionsApply();
         String nodeName;
         NodeAddress address;

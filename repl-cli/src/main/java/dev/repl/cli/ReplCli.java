@@ -74,11 +74,7 @@ public final class ReplCli {
     public static int run(PrintWriter out, PrintWriter err, String... args) {
         try {
             CommandLine cli = forArgs(out, err, args);
-            ConfigFile config = ConfigFile.in(args);
-            CommandLine node = cli.getSubcommands().get("node");
-            if (config != null && node != null) {
-                node.setDefaultValueProvider(config);
-            }
+            ConfigFile.install(cli, args);
             return cli.execute(args);
         } finally {
             out.flush();

@@ -49,6 +49,22 @@ class ConfigFileTest {
     }
 
     @Test
+    void topLevelOptionsComeFromTheFileOrFromAnywhereOnTheLine() throws IOException {
+        Path config = file("role=follower", "port=7001", "log-format=json", "once=false");
+        assertEquals(ExitCodes.OK, run("--verbose", "node", "--config", config.toString(), "--print-config"), err.toString());
+        assertEquals("json | config file " + config, row("log-format"));
+        assertEquals("true | command line", row("verbose"));
+        assertEquals("false | config file " + config, row("once"));
+    }
+
+    @Test
+    void flagSetFalseInTheFileIsNotGiven() throws IOException {
+        // once applies to followers only; false in a leader's file asks for nothing, so it is no error.
+        Path config = file("role=leader", "port=7000", "once=false");
+        assertEquals(ExitCodes.OK, run("node", "--config", config.toString(), "--print-config"), err.toString());
+    }
+
+    @Test
     void everySettableOptionIsListedOnce() throws IOException {
         assertEquals(ExitCodes.OK, run("node", "--role", "follower", "--port", "7001", "--print-config"), err.toString());
         List<String> keys = out.toString().lines().skip(1).map(l -> l.split(" ")[0]).toList();

@@ -43,6 +43,7 @@ class JsonLogEncoderTest {
         event.addKeyValuePair(new KeyValuePair("follower", "follower-2"));
         event.addKeyValuePair(new KeyValuePair("rttUs", 412L));
         event.addKeyValuePair(new KeyValuePair("reason", null));
+        event.addKeyValuePair(new KeyValuePair("message", "a field may not replace the line's own"));
         JsonNode json = encode(event, false);
         assertEquals("2026-11-26T16:30:00.120Z", json.get("time").asText());
         assertEquals("WARN", json.get("level").asText());

@@ -140,7 +140,7 @@ public final class AcceptingHandshake extends SimpleChannelInboundHandler<ByteBu
     }
 
     private void refuse(ChannelHandlerContext ctx, RejectReason reason, int expected, int sent) {
-        log.atWarn().addKeyValue("event", "peer-refused").addKeyValue("from", Addresses.format(ctx.channel().remoteAddress()))
+        log.atWarn().addKeyValue("event", "peer-refused").addKeyValue("peer", Addresses.format(ctx.channel().remoteAddress()))
                 .addKeyValue("reason", reason.text()).log("{}: refused {}: {}: expected {}, peer sent {}", nodeName,
                         Addresses.format(ctx.channel().remoteAddress()),
                 reason.text(), Handshake.format(reason, expected), Handshake.format(reason, sent));

@@ -12,13 +12,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
@@ -32,7 +31,10 @@ class ReleaseIT {
     @RegisterExtension
     final ReplLauncher repl = new ReplLauncher();
 
-    private Path unpacked;
+    /** Outside the checkout; JUnit removes it after the launcher's extension has stopped what the test started. */
+    @TempDir
+    Path unpacked;
+
     private Path home;
 
     @BeforeEach
@@ -43,23 +45,11 @@ class ReleaseIT {
             assertEquals(1, found.size(), "one release tarball in " + BUILD + "; build with mvn package first: " + found);
             tarball = found.get(0);
         }
-        unpacked = Files.createTempDirectory("repl-release-");
         Process tar = new ProcessBuilder("tar", "xzf", tarball.toString(), "-C", unpacked.toString()).inheritIO().start();
         assertEquals(0, tar.waitFor(), "tar xzf " + tarball);
         String name = tarball.getFileName().toString();
         home = unpacked.resolve(name.substring(0, name.length() - ".tar.gz".length()));
         assertTrue(Files.isDirectory(home), "the tarball unpacks into " + home.getFileName());
-    }
-
-    @AfterEach
-    void remove() throws IOException {
-        if (unpacked != null) {
-            try (Stream<Path> files = Files.walk(unpacked)) {
-                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.delete(p);
-                }
-            }
-        }
     }
 
     @Test

@@ -124,6 +124,7 @@ final class ReplLauncher implements BeforeEachCallback, AfterEachCallback {
                 .redirectOutput(out.toFile())
                 .redirectError(err.toFile());
         builder.environment().put("REPL_JAVA_OPTS", CHILD_JVM_OPTS);
+        builder.environment().remove("REPL_LIB"); // only the checkout's ./repl sets it, for the release's launcher
         builder.environment().putAll(environment);
         try {
             ReplProcess process = new ReplProcess(label, builder.start(), out, err);
