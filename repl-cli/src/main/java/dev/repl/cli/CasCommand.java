@@ -28,7 +28,7 @@ final class CasCommand extends KvCommandBase {
     public Integer call() throws InterruptedException {
         KvClient.Answer answer;
         try {
-            answer = options.client().send(options.endpoint, "PUT", key, KvClient.query("prev", expected), value.getBytes(StandardCharsets.UTF_8));
+            answer = options.client().send("PUT", key, KvClient.query("prev", expected), value.getBytes(StandardCharsets.UTF_8));
         } catch (KvClient.Unreachable e) {
             return unreachable(e, true);
         }

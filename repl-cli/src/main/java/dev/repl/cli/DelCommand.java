@@ -20,7 +20,7 @@ final class DelCommand extends KvCommandBase {
     @Override
     public Integer call() throws InterruptedException {
         try {
-            return writeAnswer(options.client().send(options.endpoint, "DELETE", key, null, null));
+            return writeAnswer(options.client().send("DELETE", key, null, null));
         } catch (KvClient.Unreachable e) {
             return unreachable(e, true);
         }

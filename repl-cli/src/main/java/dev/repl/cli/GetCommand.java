@@ -26,7 +26,7 @@ final class GetCommand extends KvCommandBase {
     public Integer call() throws InterruptedException {
         KvClient.Answer answer;
         try {
-            answer = options.client().send(options.endpoint, "GET", key, stale ? "stale=true" : null, null);
+            answer = options.client().send("GET", key, stale ? "stale=true" : null, null);
         } catch (KvClient.Unreachable e) {
             return unreachable(e, false);
         }

@@ -24,7 +24,7 @@ final class PutCommand extends KvCommandBase {
     @Override
     public Integer call() throws InterruptedException {
         try {
-            return writeAnswer(options.client().send(options.endpoint, "PUT", key, null, value.getBytes(StandardCharsets.UTF_8)));
+            return writeAnswer(options.client().send("PUT", key, null, value.getBytes(StandardCharsets.UTF_8)));
         } catch (KvClient.Unreachable e) {
             return unreachable(e, true);
         }

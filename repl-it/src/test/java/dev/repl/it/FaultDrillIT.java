@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.repl.it.linearizability.LinearizabilityChecker;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,18 +55,22 @@ class FaultDrillIT {
         String prefix;
         List<String> lost;
         String writes;
+        LinearizabilityChecker.Result linearizable;
         try (NetnsCluster cluster = new NetnsCluster(repl, 3, List.of())) {
             prefix = cluster.prefix();
             cluster.start();
             drill = new FaultDrill(cluster, seed, SILENCE_BOUND_MS);
-            try (DrillWrites flowing = new DrillWrites(cluster)) {
+            try (DrillWrites flowing = new DrillWrites(cluster); DrillClients clients = new DrillClients(cluster, seed)) {
                 drill.run(faults, System.out);
                 flowing.close();
-                writes = "writes by answer (0: none): " + flowing.answers() + ", acknowledged " + flowing.acknowledgedCount();
+                clients.close();
+                linearizable = LinearizabilityChecker.check(clients.history());
+                writes = "writes by answer (0: none): " + flowing.answers() + ", acknowledged " + flowing.acknowledgedCount() + "\n"
+                        + "history of " + clients.outcomes() + " put/get/cas by 3 clients: " + linearizable.verdict() + "\n";
                 lost = flowing.lostWrites();
             }
         }
-        String table = drill.table() + writes + "\n";
+        String table = drill.table() + writes;
         System.out.println("drill: seed " + seed + "\n" + table);
         writeReport(seed, table);
 
@@ -79,6 +84,7 @@ class FaultDrillIT {
             assertEquals(0, o.falseAlarms(), "no bystander was declared DOWN: " + what);
         }
         assertTrue(lost.isEmpty(), "seed " + seed + ": every acknowledged write is on the leader; lost: " + lost);
+        assertTrue(linearizable.isOk(), "seed " + seed + ": the clients' history is linearizable: " + linearizable);
     }
 
     private static void writeReport(long seed, String table) throws IOException {

@@ -141,6 +141,36 @@ final class NetnsCluster implements AutoCloseable {
         }
     }
 
+    /** An answer of the leader's key-value API: its HTTP status (0 for none in time) and body. */
+    record Answer(int status, String body) {
+    }
+
+    /**
+     * One request to the leader's key-value API, from inside its host, waiting at most
+     * {@code maxSeconds}: longer than the leader's commit timeout, so a write it cannot commit
+     * is answered 504 rather than cut off.
+     */
+    Answer call(String method, String key, String query, String body, int maxSeconds) {
+        return call(LEADER, method, key, query, body, maxSeconds);
+    }
+
+    /** The same, to {@code node}'s key-value API from inside its host. */
+    Answer call(int node, String method, String key, String query, String body, int maxSeconds) {
+        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", namespace(node), "curl", "-s", "--max-time",
+                Integer.toString(maxSeconds), "-w", "\n%{http_code}", "-X", method));
+        if (body != null) {
+            command.addAll(List.of("--data-binary", body));
+        }
+        command.add("http://" + address(node) + ":" + CLIENT_PORT + "/kv/" + key + (query == null ? "" : "?" + query));
+        try {
+            String out = Netns.run(command.toArray(String[]::new));
+            int newline = out.lastIndexOf('\n');
+            return new Answer(Integer.parseInt(out.substring(newline + 1).strip()), out.substring(0, newline));
+        } catch (RuntimeException e) {
+            return new Answer(0, ""); // curl timed out or failed: no answer
+        }
+    }
+
     /**
      * Reads {@code keys} from the leader in one curl, from inside its host: for each, {@code "CODE VALUE"},
      * or {@code "000"} when there was no answer.

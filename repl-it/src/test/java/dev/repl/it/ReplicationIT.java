@@ -31,6 +31,29 @@ class ReplicationIT {
     final ReplLauncher repl = new ReplLauncher();
 
     @Test
+    void clientsFindTheLeaderThroughTheirEndpointsAndNeverCallARefusalUnknown() throws Exception {
+        KvCluster cluster = new KvCluster(repl, 2).start();
+        String nobody = "127.0.0.1:" + ReplLauncher.freePort();
+        String followers = cluster.endpoint(2) + "," + cluster.endpoint(1);
+        ReplProcess put = repl.run(START, "put", "k", "v1", "--endpoints", nobody + "," + followers);
+        assertEquals(0, put.exitCode(), "past a dead endpoint, through a follower's hint: " + put.stderr());
+        ReplProcess get = repl.run(START, "get", "k", "--endpoints", followers);
+        assertEquals("v1", get.stdout().strip(), get.stderr());
+
+        cluster.nodes[0].kill();
+        // The followers still point at the leader, whose port now refuses: nothing was sent, so this failed, and says so.
+        ReplProcess refused = repl.run(START, "put", "k", "v2", "--endpoints", followers, "--timeout", "2s");
+        assertEquals(3, refused.exitCode(), refused.stdout() + refused.stderr());
+        assertEquals(1, refused.stderr().lines().count(), refused.stderr());
+        assertTrue(refused.stderr().startsWith("repl: put k: ") && !refused.stderr().contains("unknown"), refused.stderr());
+
+        cluster.start(0);
+        ReplProcess again = repl.run(START, "put", "k", "v3", "--endpoints", followers, "--timeout", "20s");
+        assertEquals(0, again.exitCode(), "once the leader is back, the same endpoints reach it: " + again.stderr());
+        assertEquals("v3", repl.run(START, "get", "k", "--endpoints", followers).stdout().strip());
+    }
+
+    @Test
     void threeNodesServeTheKeyValueApiAndAFollowerPointsToTheLeader() throws Exception {
         KvCluster cluster = new KvCluster(repl, 2).start();
         ReplProcess put = repl.run(START, "put", "greeting", "hello", "--endpoint", cluster.endpoint(0));
