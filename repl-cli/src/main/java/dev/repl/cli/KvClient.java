@@ -61,6 +61,7 @@ final class KvClient {
 
     private static final long FIRST_BACKOFF_MS = 100;
     private static final long MAX_BACKOFF_MS = 1_000;
+    private static final Duration CONNECT_BOUND = Duration.ofSeconds(1);
 
     private final HttpClient http;
     private final boolean tls;
@@ -71,7 +72,9 @@ final class KvClient {
         if (endpoints.isEmpty()) {
             throw new IllegalArgumentException("no endpoint");
         }
-        this.http = HttpClients.of(tlsConfig, timeout, "client");
+        // With several endpoints, one that drops connections silently must not use up the whole deadline.
+        this.http = HttpClients.of(tlsConfig, endpoints.size() > 1 && timeout.compareTo(CONNECT_BOUND) > 0 ? CONNECT_BOUND : timeout,
+                "client");
         this.tls = tlsConfig != null;
         this.timeout = timeout;
         this.endpoints = List.copyOf(endpoints);
@@ -91,6 +94,13 @@ final class KvClient {
         NodeAddress target = endpoints.get(0);
         int hops = 0;
         while (true) {
+            if (deadline - System.nanoTime() <= 0) {
+                // Out of time: nothing more is sent, so a write refused so far stays refused rather than unknown.
+                if (refused != null) {
+                    return refused;
+                }
+                throw unreachable != null ? unreachable : new Unreachable("no answer within " + timeout.toMillis() + " ms", false);
+            }
             try {
                 Answer answer = once(target, method, key, query, body, remaining(deadline));
                 if (answer.status() != 503) {
@@ -99,7 +109,7 @@ final class KvClient {
                 refused = answer;
                 NodeAddress hint = hint(answer);
                 // Follow a hint to a node not just asked; bounded, so two nodes pointing at each other cannot loop.
-                if (hint != null && !hint.equals(target) && hops++ <= endpoints.size()) {
+                if (hint != null && !hint.equals(target) && hops++ < endpoints.size()) {
                     target = hint;
                     continue;
                 }

@@ -188,7 +188,7 @@ public final class LinearizabilityChecker {
         String detail = "not linearizable: key " + key + ", " + failing.size() + " of its " + operations
                 + " operations that no order explains"
                 + (shrinker.complete
-                        ? " (1-minimal: without any one of them, the rest could be explained)"
+                        ? " (minimal: none of them can be left out while every value read keeps a writer)"
                         : " (shrinking stopped at its budget, so some may be superfluous)");
         return new Result(Verdict.VIOLATION, key, failing, detail);
     }
@@ -410,9 +410,10 @@ public final class LinearizabilityChecker {
             Op.Cas cas = (Op.Cas) op;
             boolean swaps = Objects.equals(value, cas.expected());
             String after = swaps ? cas.value() : value;
-            // An unknown CAS that took effect did whatever the register made it do.
+            // An unknown CAS that took effect swapped; one that would not swap is the same as one that never took effect,
+            // which the search already allows, so trying it would only cost steps.
             if (operation.outcome() != Operation.Outcome.OK) {
-                return after;
+                return swaps ? after : IMPOSSIBLE;
             }
             return operation.result().equals(swaps) ? after : IMPOSSIBLE;
         }
