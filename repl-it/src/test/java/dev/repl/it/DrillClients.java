@@ -11,11 +11,12 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Concurrent clients through a fault drill: each does put, get and compare-and-set on a few
- * shared keys through the leader's key-value API, from inside its host, and records every call
+ * shared keys (fresh ones every 30 s) through the leader's key-value API, from inside its host, and records every call
  * in one {@link History} for the linearizability checker. A 503 (or 413) is a refusal with
  * nothing written, so it is recorded as failed; a 504 or no answer is unknown, never failed.
  */
@@ -23,6 +24,16 @@ final class DrillClients implements AutoCloseable {
 
     private static final int CLIENTS = 3;
     private static final int KEYS = 4;
+    /**
+     * The clients move to fresh keys this often, so each key's history stays a few hundred
+     * operations however long the drill: the search is exponential in the worst case per key.
+     */
+    private static final long KEY_LIFETIME_NANOS = TimeUnit.SECONDS.toNanos(30);
+    /**
+     * Each call is a {@code curl} started inside the leader's host, about 20 ms of CPU: unpaced,
+     * three clients took most of the two cores from the nodes the drill is judging.
+     */
+    private static final long PAUSE_MS = 150;
     /** Longer than the leader's commit timeout (5 s), so an uncommitted write is answered 504 rather than cut off. */
     private static final int MAX_SECONDS = 8;
     /**
@@ -35,6 +46,7 @@ final class DrillClients implements AutoCloseable {
     private final History history = new History();
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final List<Thread> clients = new ArrayList<>();
+    private final long start = System.nanoTime();
 
     DrillClients(NetnsCluster cluster, long seed) {
         this.cluster = cluster;
@@ -57,7 +69,7 @@ final class DrillClients implements AutoCloseable {
         Map<String, String> seen = new HashMap<>(); // the last value this client saw per key: what its CAS expects
         int n = 0;
         while (running.get()) {
-            String key = "lin-" + random.nextInt(KEYS);
+            String key = "lin-" + (System.nanoTime() - start) / KEY_LIFETIME_NANOS + "-" + random.nextInt(KEYS);
             int choice = random.nextInt(10);
             if (choice < 4) {
                 String value = read(process, key);
@@ -73,6 +85,11 @@ final class DrillClients implements AutoCloseable {
                 String value = "c" + process + "-" + ++n;
                 cas(process, key, seen.get(key), value);
                 seen.remove(key); // whatever it answered, the next CAS on this key should expect what a read sees
+            }
+            try {
+                Thread.sleep(PAUSE_MS); // pacing, as DrillWrites paces its writes
+            } catch (InterruptedException e) {
+                return;
             }
         }
     }
