@@ -92,7 +92,8 @@ final class ConfigFile implements IDefaultValueProvider {
         }
         String value = file.value(option);
         // A flag set to false in a file is the flag left out.
-        boolean flag = command.findOption(option) != null && command.findOption(option).arity().max() == 0;
+        OptionSpec spec = command.findOption(option);
+        boolean flag = spec != null && spec.arity().max() == 0;
         return value != null && !(flag && value.trim().equalsIgnoreCase("false"));
     }
 

@@ -43,7 +43,14 @@ public final class Logging extends ContextAwareBase implements Configurator {
     /** @param level the level when --verbose does not ask for debug */
     static void configure(Format format, boolean verbose, String level) {
         String given = System.getProperty(LEVEL_PROPERTY);
-        install(context(), format, verbose, verbose ? Level.DEBUG : Level.toLevel(given != null ? given : level, Level.INFO));
+        Level chosen = verbose ? Level.DEBUG : Level.toLevel(given != null ? given : level, Level.INFO);
+        LoggerContext context = context();
+        if (format == Format.text && !verbose) {
+            // The start-up configuration already writes these lines: only the level differs.
+            context.getLogger(Logger.ROOT_LOGGER_NAME).setLevel(chosen);
+        } else {
+            install(context, format, verbose, chosen);
+        }
     }
 
     /** The level this process logs at. */

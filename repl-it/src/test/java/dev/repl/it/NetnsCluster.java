@@ -132,13 +132,7 @@ final class NetnsCluster implements AutoCloseable {
 
     /** Writes {@code key} through the leader's key-value API, from inside its host; the HTTP status, or 0 for no answer. */
     int put(String key, String value) {
-        try {
-            String code = Netns.run("ip", "netns", "exec", namespace(LEADER), "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
-                    "--max-time", "10", "-X", "PUT", "--data-binary", value, "http://" + address(LEADER) + ":" + CLIENT_PORT + "/kv/" + key);
-            return Integer.parseInt(code.strip());
-        } catch (RuntimeException e) {
-            return 0;
-        }
+        return call("PUT", key, null, value, 10).status();
     }
 
     /** An answer of the leader's key-value API: its HTTP status (0 for none in time) and body. */
