@@ -21,7 +21,6 @@ import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
-import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
@@ -57,8 +56,8 @@ class StatusPageIT {
             browser.get("http://127.0.0.1:" + cluster.adminPorts[0] + "/");
             await("the page to show both followers UP").atMost(START)
                     .until(() -> state(browser, "follower-1").equals("UP") && state(browser, "follower-2").equals("UP"));
-            assertEquals("leader – leader", browser.findElement(By.id("title")).getText());
-            assertEquals("healthy", browser.findElement(By.id("summary")).getText());
+            assertEquals("leader – leader", text(browser, "#title"));
+            assertEquals("healthy", text(browser, "#summary"));
             // The charts draw from the page's own history of /status, a line per follower.
             await("the round-trip chart to draw").atMost(START)
                     .until(() -> browser.findElements(By.cssSelector("#rtt-chart path[d^='M']")).size() == 2);
@@ -67,8 +66,8 @@ class StatusPageIT {
             cluster.nodes[2].kill();
             await("the page to show follower-2 DOWN").atMost(FEW_SECONDS).until(() -> state(browser, "follower-2").equals("DOWN"));
             assertEquals("UP", state(browser, "follower-1"));
-            assertEquals("healthy", browser.findElement(By.id("summary")).getText(), "a follower is still reachable, so the leader is healthy");
-            assertTrue(browser.findElement(By.cssSelector("tr[data-peer='follower-2'] .event")).getText().contains("-> DOWN"));
+            assertEquals("healthy", text(browser, "#summary"), "a follower is still reachable, so the leader is healthy");
+            assertTrue(text(browser, "tr[data-peer='follower-2'] .event").contains("-> DOWN"));
             Files.write(TARGET.resolve("status-page.png"), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
 
             // Self-contained: nothing on the page points elsewhere, and all it loaded came from the node.
@@ -94,8 +93,17 @@ class StatusPageIT {
     }
 
     private static String state(WebDriver browser, String follower) {
-        List<WebElement> cells = browser.findElements(By.cssSelector("tr[data-peer='" + follower + "'] .state"));
-        return cells.isEmpty() ? "" : cells.get(0).getText();
+        return text(browser, "tr[data-peer='" + follower + "'] .state");
+    }
+
+    /**
+     * The text of the first element matching {@code css}, or "". Read in one script call: the page rebuilds its rows
+     * each second, so an element found by one WebDriver call may be gone by the next (a stale element reference).
+     */
+    private static String text(WebDriver browser, String css) {
+        Object text = ((JavascriptExecutor) browser).executeScript(
+                "const e = document.querySelector(arguments[0]); return e ? e.innerText.trim() : '';", css);
+        return String.valueOf(text);
     }
 
     private static Path onPath(String program) {
