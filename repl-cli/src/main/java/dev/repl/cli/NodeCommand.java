@@ -4,6 +4,8 @@ import dev.repl.admin.AdminServer;
 import dev.repl.admin.NodeStatus;
 import dev.repl.config.Addresses;
 import dev.repl.config.NodeAddress;
+import dev.repl.config.Peer;
+import dev.repl.peer.PeerNode;
 import dev.repl.config.ReplicationConfig;
 import dev.repl.handshake.Identity;
 import dev.repl.kv.KvServer;
@@ -24,7 +26,10 @@ import dev.repl.transport.NodeStartException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -37,22 +42,37 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** {@code repl node}: run a leader or a follower until SIGINT or SIGTERM. */
+/** {@code repl node}: run a leader, a follower, or a member that elects its leader, until SIGINT or SIGTERM. */
 @Command(name = "node",
-        header = "Run a leader or a follower node.",
+        header = "Run a node: a fixed leader or follower, or a member that elects its leader.",
         mixinStandardHelpOptions = true,
         description = {
-            "Run a node until SIGINT or SIGTERM. Every node listens on --host:--port and answers heartbeats;",
-            "a leader also connects to its followers and heartbeats them every --heartbeat-interval."})
+            "Run a node until SIGINT or SIGTERM. Every node listens and answers heartbeats; a leader also connects",
+            "to its followers and heartbeats them every --heartbeat-interval.",
+            "With --role the node is a fixed leader or follower (--port, --followers). With --id and --peers it is a",
+            "member of a cluster that elects its leader (Raft): it listens at its own entry in --peers, keeps its",
+            "log in --data-dir, and leads when elected."})
 final class NodeCommand implements Callable<Integer> {
 
     enum Role { leader, follower }
 
-    @Option(names = "--role", required = true, description = "leader or follower.")
+    @Option(names = "--role", description = "leader or follower: a fixed role. Without it, give --id and --peers.")
     Role role;
 
-    @Option(names = "--port", required = true, description = "Port to listen on (0 picks a free one).")
-    int port;
+    @Option(names = "--port", description = "With --role: port to listen on (0 picks a free one).")
+    Integer port;
+
+    @Option(names = "--id", description = "With --peers: this node's id, one of those in --peers.")
+    String id;
+
+    @Option(names = "--peers", split = ",", paramLabel = "ID=HOST:PORT", converter = PeerConverter.class,
+            description = "Every member of a cluster that elects its leader, this node included (at least three).")
+    List<Peer> peers;
+
+    @Option(names = "--election-timeout", converter = DurationConverter.class,
+            description = "With --peers: a member that hears no leader for one to two of these stands for election; a leader"
+                    + " that hears no majority for one steps down. At least three --heartbeat-interval. Default: 1s.")
+    Duration electionTimeout;
 
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on. Default: ${DEFAULT-VALUE}.")
     String host;
@@ -118,6 +138,10 @@ final class NodeCommand implements Callable<Integer> {
     private static final List<String> LEADER_ONLY = List.of("--followers", "--heartbeat-interval", "--failure-detector",
             "--failure-timeout", "--phi-threshold", "--phi-min-std-dev", "--phi-acceptable-pause");
     private static final List<String> FOLLOWER_ONLY = List.of("--leader-timeout", "--once");
+    /** Options of the fixed roles that an elected member sets otherwise (its --peers entry, its id, the election timeout). */
+    private static final List<String> FIXED_ROLE_ONLY = List.of("--port", "--name", "--followers", "--leader-timeout", "--once");
+    private static final List<String> PEERS_ONLY = List.of("--id", "--election-timeout");
+    static final Duration DEFAULT_ELECTION_TIMEOUT = Duration.ofSeconds(1);
 
     @Override
     public Integer call() throws InterruptedException {
@@ -125,7 +149,20 @@ final class NodeCommand implements Callable<Integer> {
             // picocli reads defaults before the arguments, so the file is found in the raw ones; an @file hides it.
             throw new ParameterException(spec.commandLine(), "--config must be on the command line itself, not in an @file");
         }
+        if ((role == null) == (peers == null)) {
+            throw new ParameterException(spec.commandLine(), role == null
+                    ? "give --role leader|follower (a fixed role), or --id and --peers (a member that elects its leader)"
+                    : ConfigFile.named(spec, "--role") + " and " + ConfigFile.named(spec, "--peers") + " do not go together: a member of"
+                    + " an elected cluster has no fixed role");
+        }
+        if (peers != null) {
+            checkPeerOptionsApply();
+            return runPeer();
+        }
         checkOptionsApply();
+        if (port == null) {
+            throw new ParameterException(spec.commandLine(), "--role needs --port");
+        }
         String nodeName;
         NodeAddress address;
         try {
@@ -147,8 +184,107 @@ final class NodeCommand implements Callable<Integer> {
         return role == Role.leader ? runLeader(nodeName, address) : runFollower(nodeName, address);
     }
 
+    /** An elected member takes its address from --peers and its name from --id: the fixed roles' options would do nothing. */
+    private void checkPeerOptionsApply() {
+        for (String option : FIXED_ROLE_ONLY) {
+            if (ConfigFile.given(spec, option)) {
+                throw new ParameterException(spec.commandLine(), ConfigFile.named(spec, option) + " applies with --role only; a member of"
+                        + " an elected cluster " + (option.equals("--port") ? "listens at its own entry in --peers"
+                        : option.equals("--name") ? "is named by --id" : option.equals("--followers") ? "replicates to every other member in --peers"
+                        : option.equals("--leader-timeout") ? "stands after --election-timeout" : "runs until stopped"));
+            }
+        }
+        if (id == null) {
+            throw new ParameterException(spec.commandLine(), "--peers needs --id: which of the members this node is");
+        }
+        if (log.dataDir == null) {
+            throw new ParameterException(spec.commandLine(), "--peers needs --data-dir: a member's term and vote must survive a restart");
+        }
+        if (log.acks == dev.repl.replication.Acks.LEADER) {
+            throw new ParameterException(spec.commandLine(), ConfigFile.named(spec, "--acks") + " leader cannot be used with --peers: a"
+                    + " write on the leader's disk alone would be lost when another member is elected");
+        }
+        if (ConfigFile.given(spec, "--admin-host") && adminPort == null) {
+            throw new ParameterException(spec.commandLine(), ConfigFile.named(spec, "--admin-host") + " applies with --admin-port only");
+        }
+        log.checkApplies(true);
+    }
+
+    private int runPeer() throws InterruptedException {
+        String nodeId;
+        try {
+            nodeId = Identity.checkName(id);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--id: " + e.getMessage());
+        }
+        Logging.node(nodeId);
+        PeerNode.Config config = peerConfig(nodeId);
+        if (printConfig) {
+            EffectiveConfig.print(spec, spec.commandLine().getOut());
+            return ExitCodes.OK;
+        }
+        Closer closer = new Closer();
+        closeOnShutdown(closer, nodeId);
+        Replica replica = closer.add(openReplica(nodeId, config.security(), config.log()));
+        PeerNode node = closer.add(new PeerNode(config, replica));
+        AdminServer admin = closer.add(adminServer(nodeId, config.security(), node::status));
+        node.start();
+        startAdmin(admin);
+        CompletableFuture<Void> stdinClosed = new CompletableFuture<>();
+        if (untilStdinCloses) {
+            completeWhenStdinCloses(stdinClosed, false);
+            stdinClosed.join();
+            closer.close();
+            return ExitCodes.OK;
+        }
+        new CountDownLatch(1).await(); // until a signal ends the JVM; the hook closes the node
+        return ExitCodes.OK;
+    }
+
+    /** The member's configuration, validated: ids and addresses unique, this node among them. */
+    private PeerNode.Config peerConfig(String nodeId) {
+        Set<String> ids = new HashSet<>();
+        Set<NodeAddress> addresses = new HashSet<>();
+        Peer self = null;
+        List<Peer> others = new ArrayList<>();
+        for (Peer p : peers) {
+            if (!ids.add(p.name())) {
+                throw new ParameterException(spec.commandLine(), "--peers: " + p.name() + " is given twice");
+            }
+            if (!addresses.add(p.address())) {
+                throw new ParameterException(spec.commandLine(), "--peers: " + p.address() + " is given twice");
+            }
+            if (p.name().equals(nodeId)) {
+                self = p;
+            } else {
+                others.add(p);
+            }
+        }
+        if (self == null) {
+            throw new ParameterException(spec.commandLine(), "--peers does not list this node's --id " + nodeId);
+        }
+        if (peers.size() < 3) {
+            throw new ParameterException(spec.commandLine(), "--peers lists " + peers.size() + " member(s); an elected cluster needs at"
+                    + " least three, so that it can lose one and still elect a leader");
+        }
+        try {
+            NodeAddress listen = ConfigFile.given(spec, "--host") ? new NodeAddress(host, self.address().port()) : self.address();
+            Duration timeout = electionTimeout != null ? electionTimeout : DEFAULT_ELECTION_TIMEOUT;
+            return new PeerNode.Config(nodeId, listen, others, timeout, detector.toConfig(),
+                    new NodeOptions(timeout, idleTimeout, maxConnections), link.security(nodeId), log.toOptions(),
+                    log.clientPort == null ? null : clientAddress());
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
     /** An option that would do nothing in the chosen mode is refused rather than ignored. */
     private void checkOptionsApply() {
+        for (String option : PEERS_ONLY) {
+            if (ConfigFile.given(spec, option)) {
+                throw new ParameterException(spec.commandLine(), ConfigFile.named(spec, option) + " applies with --peers only");
+            }
+        }
         List<String> wrongRole = role == Role.leader ? FOLLOWER_ONLY : LEADER_ONLY;
         for (String option : wrongRole) {
             if (ConfigFile.given(spec, option)) {

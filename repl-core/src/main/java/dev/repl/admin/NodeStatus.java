@@ -1,5 +1,6 @@
 package dev.repl.admin;
 
+import dev.repl.election.ElectionStatus;
 import dev.repl.liveness.FollowerState;
 import dev.repl.liveness.FollowerStatus;
 import dev.repl.node.LeaderTracker;
@@ -15,13 +16,20 @@ import java.util.stream.Collectors;
  * @param leader      a follower's view of its leader; null for a leader
  * @param log         the node's replicated log, or null for a node that keeps none
  * @param replication a leader's replication to each follower, in the followers' order; empty without a log
+ * @param election    the election, for a node started with peers; null for a fixed role
  */
 public record NodeStatus(String name, String role, List<FollowerStatus> followers, LeaderTracker.Status leader, LogStatus log,
-                         List<FollowerReplication> replication) {
+                         List<FollowerReplication> replication, ElectionStatus election) {
 
     public NodeStatus {
         followers = List.copyOf(followers);
         replication = List.copyOf(replication);
+    }
+
+    /** A node of a fixed role. */
+    public NodeStatus(String name, String role, List<FollowerStatus> followers, LeaderTracker.Status leader, LogStatus log,
+                      List<FollowerReplication> replication) {
+        this(name, role, followers, leader, log, replication, null);
     }
 
     /** A node that keeps no log. */
@@ -45,6 +53,10 @@ public record NodeStatus(String name, String role, List<FollowerStatus> follower
     public String problem() {
         if (log != null && log.failure() != null) {
             return "the log takes no more writes: " + log.failure();
+        }
+        if (election != null && election.leader() == null) {
+            return election.lastElection() == null ? "no leader known yet" : "no leader: an election is under way ("
+                    + election.lastElection().why() + ")";
         }
         if (isLeader()) {
             boolean reaches = followers.stream().anyMatch(f -> f.state() == FollowerState.UP || f.state() == FollowerState.SUSPECT);

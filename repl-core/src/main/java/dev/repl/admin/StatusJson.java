@@ -1,6 +1,7 @@
 package dev.repl.admin;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.repl.election.ElectionStatus;
 import dev.repl.liveness.FollowerStatus;
 import dev.repl.node.LeaderTracker;
 import dev.repl.replication.FollowerReplication;
@@ -14,7 +15,8 @@ public final class StatusJson {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record Document(String name, String role, boolean healthy, String problem, List<Follower> followers, Leader leader, Log log) {
+    record Document(String name, String role, boolean healthy, String problem, List<Follower> followers, Leader leader, Log log,
+                    ElectionStatus election) {
     }
 
     record Follower(String name, String address, String state, Long lastAckAgeMs, Long lastRttUs, Rtt rttUs, long missed,
@@ -43,9 +45,9 @@ public final class StatusJson {
         Log log = log(status.log());
         if (status.isLeader()) {
             List<Follower> followers = status.followers().stream().map(f -> follower(f, status.replicationOf(f.name()))).toList();
-            return Json.line(new Document(status.name(), status.role(), problem == null, problem, followers, null, log));
+            return Json.line(new Document(status.name(), status.role(), problem == null, problem, followers, null, log, status.election()));
         }
-        return Json.line(new Document(status.name(), status.role(), problem == null, problem, null, leader(status.leader()), log));
+        return Json.line(new Document(status.name(), status.role(), problem == null, problem, null, leader(status.leader()), log, status.election()));
     }
 
     private static Follower follower(FollowerStatus f, FollowerReplication r) {

@@ -4,6 +4,7 @@ import dev.repl.admin.Json;
 import dev.repl.log.LogFailedException;
 import dev.repl.replication.FollowerLog;
 import dev.repl.replication.LeaderLog;
+import dev.repl.replication.NotLeaderException;
 import dev.repl.replication.Replica;
 import io.netty.util.concurrent.EventExecutor;
 import java.nio.charset.StandardCharsets;
@@ -13,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * What the key-value API does, on a leader or a follower. A leader proposes every write and
@@ -33,28 +35,37 @@ public final class KvService {
 
     private final KvStateMachine stateMachine;
     private final Replica replica;
-    private final LeaderLog leader;
+    private final Supplier<LeaderLog> leaders;
     private final FollowerLog follower;
     private final Duration commitTimeout;
 
-    private KvService(KvStateMachine stateMachine, Replica replica, LeaderLog leader, FollowerLog follower, Duration commitTimeout) {
+    private KvService(KvStateMachine stateMachine, Replica replica, Supplier<LeaderLog> leaders, FollowerLog follower, Duration commitTimeout) {
         this.stateMachine = stateMachine;
         this.replica = replica;
-        this.leader = leader;
+        this.leaders = leaders;
         this.follower = follower;
         this.commitTimeout = commitTimeout;
     }
 
     public static KvService ofLeader(KvStateMachine stateMachine, LeaderLog leader, Duration commitTimeout) {
-        return new KvService(stateMachine, leader.replica(), leader, null, commitTimeout);
+        return new KvService(stateMachine, leader.replica(), () -> leader, null, commitTimeout);
     }
 
     public static KvService ofFollower(KvStateMachine stateMachine, FollowerLog follower) {
-        return new KvService(stateMachine, follower.replica(), null, follower, Duration.ZERO);
+        return new KvService(stateMachine, follower.replica(), () -> null, follower, Duration.ZERO);
+    }
+
+    /**
+     * A node whose role changes with elections: it serves as the leader while {@code leader}
+     * gives one, and otherwise as a follower that names the leader its stream came from.
+     */
+    public static KvService ofPeer(KvStateMachine stateMachine, FollowerLog follower, Supplier<LeaderLog> leader, Duration commitTimeout) {
+        return new KvService(stateMachine, follower.replica(), leader, follower, commitTimeout);
     }
 
     /** A write; {@code executor} keeps its timer and completes its answer. */
     public CompletableFuture<Response> write(KvCommand command, EventExecutor executor) {
+        LeaderLog leader = leaders.get();
         if (leader == null) {
             return CompletableFuture.completedFuture(notTheLeader());
         }
@@ -68,6 +79,8 @@ public final class KvService {
             proposal = leader.propose(command.encode());
         } catch (LogFailedException e) {
             return CompletableFuture.completedFuture(Response.json(503, Map.of("error", e.getMessage() + "; this node takes no writes")));
+        } catch (NotLeaderException e) {
+            return CompletableFuture.completedFuture(notTheLeader()); // stepped down just now; nothing was proposed
         }
         CompletableFuture<Response> answer = new CompletableFuture<>();
         var timer = executor.schedule(() -> {
@@ -103,26 +116,30 @@ public final class KvService {
         return answer;
     }
 
-    /** A read: linearizable on the leader; on a follower only {@code stale}, from what it has applied. */
+    /**
+     * A read: linearizable on the leader; on a follower only {@code stale}, from what it has
+     * applied. The leader answers once everything committed when the read arrived is applied,
+     * and, when elected, once a majority has confirmed it still leads ({@link LeaderLog#readIndex}).
+     */
     public CompletableFuture<Response> read(String key, boolean stale, EventExecutor executor) {
         if (stale) {
             return CompletableFuture.completedFuture(value(key));
         }
+        LeaderLog leader = leaders.get();
         if (leader == null) {
             return CompletableFuture.completedFuture(notTheLeader());
         }
         CompletableFuture<Response> answer = new CompletableFuture<>();
         // Every write committed before this read, including those of an earlier run of this
         // leader: their commit is known for sure only once this term's first entry has committed.
-        long mustSee = Math.max(replica.commitIndex(), leader.termStart());
         var timer = executor.schedule(() -> answer.complete(Response.json(503, Map.of("error", replica.commitIndex() < leader.termStart()
                 ? "this leader has not committed the first entry of its term within " + seconds(commitTimeout)
                 + " (are its followers reachable?); a read now could miss acknowledged writes"
-                : "the writes committed before this read were not applied within " + seconds(commitTimeout)))),
-                commitTimeout.toNanos(), TimeUnit.NANOSECONDS);
-        replica.appliedUpTo(mustSee).thenRun(() -> {
+                : "no majority confirmed within " + seconds(commitTimeout) + " that this node still leads, or the writes committed"
+                + " before this read were not applied"))), commitTimeout.toNanos(), TimeUnit.NANOSECONDS);
+        leader.readIndex().thenCompose(replica::appliedUpTo).whenComplete((ok, failure) -> {
             timer.cancel(false);
-            answer.complete(value(key));
+            answer.complete(failure == null ? value(key) : notTheLeader());
         });
         return answer;
     }

@@ -65,6 +65,12 @@ public final class LeaderNode implements AutoCloseable {
     /** @param lookup how followers' host names are looked up (off the event loop); tests slow it down */
     LeaderNode(String name, ReplicationConfig config, DetectorConfig detector, NodeOptions options, LinkSecurity security,
                StateListener listener, long term, NameResolution.Lookup lookup) {
+        this(name, config, detector, security, listener, term, lookup,
+                new NodeServer(name, config.leader(), options, security, HeartbeatObserver.NONE));
+    }
+
+    private LeaderNode(String name, ReplicationConfig config, DetectorConfig detector, LinkSecurity security, StateListener listener,
+                       long term, NameResolution.Lookup lookup, NodeServer server) {
         this.lookup = Objects.requireNonNull(lookup, "lookup");
         this.term = term;
         this.name = Identity.checkName(name);
@@ -72,7 +78,16 @@ public final class LeaderNode implements AutoCloseable {
         this.detector = Objects.requireNonNull(detector, "detector");
         this.listener = Objects.requireNonNull(listener, "listener");
         this.security = Objects.requireNonNull(security, "security");
-        this.server = new NodeServer(name, config.leader(), options, security, HeartbeatObserver.NONE);
+        this.server = server;
+    }
+
+    /**
+     * The heartbeat links of a node that already listens on its address (an elected leader, whose
+     * {@link NodeServer} runs in every role): it heartbeats and judges its followers, and listens
+     * on nothing of its own.
+     */
+    public static LeaderNode linksOnly(String name, ReplicationConfig config, DetectorConfig detector, LinkSecurity security, long term) {
+        return new LeaderNode(name, config, detector, security, StateListener.NONE, term, NameResolution.SYSTEM, null);
     }
 
     public LeaderNode(String name, ReplicationConfig config, DetectorConfig detector, StateListener listener) {
@@ -87,12 +102,12 @@ public final class LeaderNode implements AutoCloseable {
         return name;
     }
 
-    /** @return the address the leader listens on */
+    /** @return the address the leader listens on (null for {@link #linksOnly}) */
     public synchronized InetSocketAddress start() {
         if (closed) {
             throw new IllegalStateException(name + " is closed");
         }
-        InetSocketAddress bound = server.start();
+        InetSocketAddress bound = server == null ? null : server.start();
         if (group != null) {
             return bound;
         }
@@ -138,6 +153,8 @@ public final class LeaderNode implements AutoCloseable {
             Transport.shutdown(group);
             names.close();
         }
-        server.close();
+        if (server != null) {
+            server.close();
+        }
     }
 }

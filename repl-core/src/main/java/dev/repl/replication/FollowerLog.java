@@ -1,6 +1,7 @@
 package dev.repl.replication;
 
 import dev.repl.config.Addresses;
+import dev.repl.election.Election;
 import dev.repl.log.LogFailedException;
 import dev.repl.node.ReplicationStreams;
 import dev.repl.protocol.ProtocolException;
@@ -35,17 +36,33 @@ public final class FollowerLog implements ReplicationStreams {
     public record LeaderInfo(String name, long term, String clientAddress) {
     }
 
+    /** What a node that elects its leader adds to the stream: votes, and word of each leader's stream. */
+    public interface Peers {
+        /** The answer to a vote request; a granted vote is durable before the future completes. */
+        CompletableFuture<Election.VoteResponse> vote(Election.VoteRequest request);
+
+        /** A leader's stream in {@code term} was accepted: the leader is alive. */
+        void leaderStream(String leader, long term);
+    }
+
     private final String nodeName;
     private final Replica replica;
     private final LogOptions options;
+    private final Peers peers;
     private volatile LeaderInfo leader;
     private volatile Stream active;
     private volatile String refusedLeader;
 
     public FollowerLog(String nodeName, Replica replica, LogOptions options) {
+        this(nodeName, replica, options, null);
+    }
+
+    /** @param peers votes and leader news for an election, or null for a node with a fixed leader */
+    public FollowerLog(String nodeName, Replica replica, LogOptions options, Peers peers) {
         this.nodeName = nodeName;
         this.replica = replica;
         this.options = options;
+        this.peers = peers;
     }
 
     /** The leader of the current term, or null before any stream. */
@@ -86,6 +103,11 @@ public final class FollowerLog implements ReplicationStreams {
         protected void channelRead0(ChannelHandlerContext ctx, ByteBuf frame) {
             byte type = ReplicationCodec.type(frame);
             if (from == null) {
+                if (type == ReplicationCodec.VOTE && !greeted) {
+                    greeted = true;
+                    vote(ReplicationCodec.readVote(frame));
+                    return;
+                }
                 if (type != ReplicationCodec.LEADER || greeted) {
                     throw new ProtocolException(greeted ? "a frame '" + (char) type + "' before this node answered the leader's frame"
                             : "a replication stream must start with the leader's frame, not '" + (char) type + "'");
@@ -101,8 +123,22 @@ public final class FollowerLog implements ReplicationStreams {
             }
         }
 
+        /** A vote request is the stream's only frame: answered, then the stream closes. */
+        private void vote(Election.VoteRequest request) {
+            if (peers == null) {
+                throw new ProtocolException(request.candidate() + " asked for a vote, but this node has a fixed leader (started with --role)");
+            }
+            peers.vote(request).whenComplete((answer, failure) -> ctx.executor().execute(() -> {
+                if (failure != null) {
+                    fail(failure);
+                    return;
+                }
+                ctx.writeAndFlush(ReplicationCodec.voted(ctx.alloc(), answer)).addListener(ChannelFutureListener.CLOSE);
+            }));
+        }
+
         private void leader(ReplicationCodec.Leader hello) {
-            replica.follow(hello.term(), hello.id()).whenComplete((follows, failure) -> ctx.executor().execute(() -> {
+            replica.follow(hello.term(), hello.id(), peers != null).whenComplete((follows, failure) -> ctx.executor().execute(() -> {
                 if (failure != null) {
                     fail(failure);
                     return;
@@ -122,6 +158,9 @@ public final class FollowerLog implements ReplicationStreams {
                 }
                 leader = from;
                 refusedLeader = null;
+                if (peers != null) {
+                    peers.leaderStream(hello.name(), hello.term());
+                }
                 log.atInfo().addKeyValue("event", "replicating").addKeyValue("leader", hello.name()).addKeyValue("term", hello.term())
                         .addKeyValue("lastIndex", last).log("{}: replicating from {} (term {}, {}); log ends at {}", nodeName, hello.name(),
                                 hello.term(), Addresses.format(ctx.channel().remoteAddress()), last);
@@ -156,7 +195,7 @@ public final class FollowerLog implements ReplicationStreams {
             String leaderId = this.leaderId;
             CompletableFuture<AppendRules.Outcome> done = replica.writer().submit(log -> {
                 // In the writer's order: a newer leader may have been followed since this frame was read.
-                if (replica.currentTerm() != leaderTerm || !leaderId.equals(replica.votedFor())) {
+                if (replica.currentTerm() != leaderTerm || peers == null && !leaderId.equals(replica.votedFor())) {
                     throw new ProtocolException("an append of " + leaderId + " in term " + leaderTerm + ", which this node no longer follows");
                 }
                 return AppendRules.apply(log, m.prevIndex(), m.prevTerm(), records, commit, leaderTerm);

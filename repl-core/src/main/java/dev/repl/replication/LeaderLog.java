@@ -11,7 +11,10 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoopGroup;
 import java.util.ArrayList;
+import dev.repl.election.ReadIndex;
 import java.util.List;
+import java.util.Objects;
+import java.util.function.LongConsumer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
@@ -51,15 +54,20 @@ public final class LeaderLog implements AutoCloseable {
     private final Object proposing = new Object();
     private final ProposalTimes proposalTimes = new ProposalTimes();
     /** Proposals waiting to commit, by index: completed, in order, as the commit index passes them. */
-    private final java.util.concurrent.ConcurrentSkipListMap<Long, CompletableFuture<Long>> uncommitted = new java.util.concurrent.ConcurrentSkipListMap<>();
+    private final java.util.concurrent.ConcurrentSkipListMap<Long, Proposal> uncommitted = new java.util.concurrent.ConcurrentSkipListMap<>();
+    /** For an elected leader: who to tell of a later term, and the reads that wait for a majority's word. Null for a fixed leader. */
+    private final LongConsumer superseded;
+    private final ReadIndex reads;
     private long lastProposed;
-    private boolean closed;
+    private volatile boolean closed;
     private volatile long termStart;
     private final long incarnation;
 
     private LeaderLog(String name, Replica replica, LogOptions options, long term, long incarnation, List<Peer> followers,
-                      LinkSecurity security) {
+                      LinkSecurity security, LongConsumer superseded) {
         this.name = name;
+        this.superseded = superseded;
+        this.reads = superseded == null ? null : new ReadIndex(followers.stream().map(Peer::name).toList());
         this.replica = replica;
         this.options = options;
         this.term = term;
@@ -78,7 +86,22 @@ public final class LeaderLog implements AutoCloseable {
      * replication.
      */
     public static LeaderLog start(String name, Replica replica, LogOptions options, List<Peer> followers, LinkSecurity security) {
-        long term = replica.currentTerm() + 1;
+        return lead(name, replica, options, followers, security, replica.currentTerm() + 1, null);
+    }
+
+    /**
+     * Leads {@code term}, which this node has just won in an election (its vote for itself is
+     * durable), and opens it with a no-op entry.
+     *
+     * @param superseded told (on any thread) of a later term a follower has seen: this leader must step down
+     */
+    public static LeaderLog elected(String name, Replica replica, LogOptions options, List<Peer> followers, LinkSecurity security,
+                                    long term, LongConsumer superseded) {
+        return lead(name, replica, options, followers, security, term, Objects.requireNonNull(superseded));
+    }
+
+    private static LeaderLog lead(String name, Replica replica, LogOptions options, List<Peer> followers, LinkSecurity security, long term,
+                                  LongConsumer superseded) {
         if (term > Identity.MAX_TERM) {
             throw new IllegalStateException(name + ": term " + term + " is beyond what a hello carries");
         }
@@ -94,7 +117,7 @@ public final class LeaderLog implements AutoCloseable {
         } catch (TimeoutException e) {
             throw new IllegalStateException(name + ": recording term " + term + " took more than 30 s", e);
         }
-        LeaderLog leader = new LeaderLog(name, replica, options, term, incarnation, followers, security);
+        LeaderLog leader = new LeaderLog(name, replica, options, term, incarnation, followers, security, superseded);
         replica.writer().listen(leader::written, index -> leader.recomputeCommit());
         leader.termStart = leader.propose(new byte[0]).index();
         log.atInfo().addKeyValue("event", "leading").addKeyValue("term", term).addKeyValue("acks", options.acks().name().toLowerCase())
@@ -174,14 +197,21 @@ public final class LeaderLog implements AutoCloseable {
         CompletableFuture<byte[]> applied;
         CompletableFuture<Long> committed = new CompletableFuture<>();
         synchronized (proposing) {
+            if (closed) {
+                throw new NotLeaderException(name + " no longer leads term " + term + "; nothing was written");
+            }
             index = ++lastProposed;
             RecordCodec.write(record, term, index, command);
             applied = replica.applier().await(index);
-            uncommitted.put(index, committed);
+            uncommitted.put(index, new Proposal(index, committed, applied));
             proposalTimes.proposed(index, System.nanoTime());
             replica.tail().add(index, term, record);
             // Queued under the lock, so the log receives proposals in index order.
             replica.writer().submit(segments -> {
+                if (replica.currentTerm() != term) {
+                    // Superseded while this waited: the new leader's entries may already be at this index.
+                    throw new NotLeaderException(name + " no longer leads term " + term);
+                }
                 segments.append(record);
                 return null;
             }, record.readableBytes()).whenComplete((ok, failure) -> {
@@ -213,6 +243,9 @@ public final class LeaderLog implements AutoCloseable {
 
     /** Entries up to {@code lastIndex} are in the log's files: followers may be sent them. */
     private void written(long lastIndex) {
+        if (closed) {
+            return; // told by the writer just as this leader stepped down: its replicators are gone
+        }
         for (Replicator r : replicators) {
             r.wake();
         }
@@ -220,6 +253,9 @@ public final class LeaderLog implements AutoCloseable {
 
     /** Moves the commit index as far as the durable copies allow. Any thread. */
     synchronized void recomputeCommit() {
+        if (closed) {
+            return; // a deposed leader's answers no longer move anything: the new leader's do
+        }
         long[] matches = matches();
         long candidate = CommitRule.durableOnEnough(options.acks(), replica.writer().durableIndex(), matches);
         long current = replica.commitIndex();
@@ -227,7 +263,7 @@ public final class LeaderLog implements AutoCloseable {
         if (next > current) {
             replica.applier().commit(next);
             var done = uncommitted.headMap(next, true);
-            done.forEach((index, future) -> future.complete(index));
+            done.forEach((index, proposal) -> proposal.committed().complete(index));
             done.clear();
         }
     }
@@ -262,9 +298,63 @@ public final class LeaderLog implements AutoCloseable {
         if (closed) {
             return;
         }
-        closed = true;
+        synchronized (proposing) {
+            closed = true;
+        }
+        replica.writer().listen(index -> { }, index -> { });
         replicators.forEach(Replicator::stop);
         Transport.shutdown(group);
         names.close();
+        // What did not commit under this leader may still commit under the next, or be replaced:
+        // its outcome is unknown, and the applier must not answer it with another leader's entry.
+        NotLeaderException gone = new NotLeaderException(name + " stopped leading term " + term + " before the write committed");
+        uncommitted.values().forEach(p -> {
+            replica.applier().forget(p.index());
+            p.applied().completeExceptionally(gone);
+            p.committed().completeExceptionally(gone);
+        });
+        uncommitted.clear();
+        if (reads != null) {
+            reads.fail(new NotLeaderException(name + " stopped leading term " + term));
+        }
+    }
+
+    /** Whether this leader was elected: it steps down on a later term, and proves its lead before each read. */
+    boolean elected() {
+        return superseded != null;
+    }
+
+    /** A follower has seen {@code laterTerm}: an elected leader steps down. Any thread. */
+    void superseded(long laterTerm) {
+        if (superseded != null) {
+            superseded.accept(laterTerm);
+        }
+    }
+
+    /**
+     * Completes with a commit index that covers every write acknowledged before this call, once a
+     * majority has confirmed this node still leads (ReadIndex); a fixed leader has no rival and
+     * answers at once. Completes exceptionally if this node stops leading first.
+     */
+    public CompletableFuture<Long> readIndex() {
+        long index = Math.max(replica.commitIndex(), termStart);
+        if (reads == null) {
+            return CompletableFuture.completedFuture(index);
+        }
+        CompletableFuture<Void> confirmed = reads.begin();
+        replicators.forEach(Replicator::confirm);
+        return confirmed.thenApply(v -> index);
+    }
+
+    /** The round a message sent to a follower now carries, for {@link #readIndex}. */
+    long readRound() {
+        return reads == null ? 0 : reads.round();
+    }
+
+    /** {@code follower} answered a message that carried {@code round}, in this term. */
+    void acknowledged(String follower, long round) {
+        if (reads != null) {
+            reads.acknowledged(follower, round);
+        }
     }
 }

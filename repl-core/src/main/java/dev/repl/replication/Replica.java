@@ -1,5 +1,6 @@
 package dev.repl.replication;
 
+import dev.repl.election.Election;
 import dev.repl.log.DataDir;
 import dev.repl.log.LogWriter;
 import dev.repl.log.SegmentedLog;
@@ -138,6 +139,7 @@ public final class Replica implements AutoCloseable {
     public CompletableFuture<Void> saveTerm(long term) {
         return writer.submit(log -> {
             if (term > dataDir.metadata().currentTerm()) {
+                newTerm(term);
                 dataDir.save(dataDir.metadata().withTerm(term));
             }
             return null;
@@ -151,16 +153,60 @@ public final class Replica implements AutoCloseable {
      * changes; completes with whether it follows.
      */
     public CompletableFuture<Boolean> follow(long term, String leaderId) {
+        return follow(term, leaderId, false);
+    }
+
+    /**
+     * @param elected the leader won an election: only one can have won {@code term}, so it is
+     *                followed whoever this node voted for (the vote stands)
+     */
+    public CompletableFuture<Boolean> follow(long term, String leaderId, boolean elected) {
         return writer.submit(log -> {
             DataDir.Metadata m = dataDir.metadata();
-            if (term < m.currentTerm() || term == m.currentTerm() && m.votedFor() != null && !m.votedFor().equals(leaderId)) {
+            if (term < m.currentTerm()) {
+                return false;
+            }
+            if (elected && term == m.currentTerm() && m.votedFor() != null) {
+                return true;
+            }
+            // A vote for a candidate (its name) is a vote for the leader it became (name#incarnation).
+            if (term == m.currentTerm() && m.votedFor() != null && !Election.sameNode(m.votedFor(), leaderId)) {
                 return false;
             }
             if (term != m.currentTerm() || !leaderId.equals(m.votedFor())) {
+                newTerm(term);
                 dataDir.save(m.withVote(term, leaderId));
             }
             return true;
         }, 0);
+    }
+
+    /**
+     * Durably records {@code term} and the vote given in it ({@code votedFor}, or null for none),
+     * in order with the log's changes. An election's storage: it never goes back a term.
+     */
+    public CompletableFuture<Void> vote(long term, String votedFor) {
+        return writer.submit(log -> {
+            DataDir.Metadata m = dataDir.metadata();
+            if (term < m.currentTerm()) {
+                throw new IllegalStateException("term " + term + " is older than the recorded " + m.currentTerm());
+            }
+            if (term != m.currentTerm() || !java.util.Objects.equals(votedFor, m.votedFor())) {
+                newTerm(term);
+                dataDir.save(m.withVote(term, votedFor));
+            }
+            return null;
+        }, 0);
+    }
+
+    /**
+     * A new term: the newest entries kept in memory were proposed by this node as an earlier
+     * term's leader, and a new leader may replace them, so none of them may be sent or applied.
+     */
+    private void newTerm(long term) {
+        if (term > dataDir.metadata().currentTerm()) {
+            tail.fence(term);
+        }
     }
 
     /** Whom this node follows (or leads as) in its current term, or null. */

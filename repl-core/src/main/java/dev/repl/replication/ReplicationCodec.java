@@ -1,5 +1,6 @@
 package dev.repl.replication;
 
+import dev.repl.election.Election;
 import dev.repl.protocol.ProtocolException;
 import dev.repl.protocol.ReplicationFramer;
 import io.netty.buffer.ByteBuf;
@@ -17,6 +18,8 @@ import java.nio.charset.StandardCharsets;
  *   'a' appended    follower → leader: u32 seq, u64 term, u8 ok, u64 index (ok: durable match; refused: where to resume)
  *   'S' snapshot    leader → follower: u32 seq, u64 term, u64 last index, u64 last term, u64 offset, u8 last chunk, then bytes
  *   's' snapshotted follower → leader: u32 seq, u64 term, u8 ok, u64 bytes received (last chunk: the snapshot's index, installed)
+ *   'V' vote        candidate → peer, alone on a stream: u8 pre-vote, u64 term, u64 last index, u64 last term, u16+UTF-8 candidate
+ *   'v' voted       peer → candidate, then the stream closes: u8 pre-vote, u64 term, u8 granted, u16+UTF-8 voter, u16+UTF-8 reason
  * </pre>
  * Records in an append are in the log's own layout ({@code RecordCodec}), copied from the
  * leader's log and checked by the follower record by record.
@@ -29,6 +32,8 @@ public final class ReplicationCodec {
     public static final byte APPENDED = 'a';
     public static final byte SNAPSHOT = 'S';
     public static final byte SNAPSHOTTED = 's';
+    public static final byte VOTE = 'V';
+    public static final byte VOTED = 'v';
 
     /** The length prefix. */
     public static final int LENGTH_BYTES = ReplicationFramer.LENGTH_BYTES;
@@ -149,6 +154,42 @@ public final class ReplicationCodec {
     public static Snapshotted readSnapshotted(ByteBuf frame) {
         ByteBuf in = body(frame, SNAPSHOTTED, 22);
         return new Snapshotted(in.readInt(), in.readLong(), in.readBoolean(), in.readLong());
+    }
+
+    public static ByteBuf vote(ByteBufAllocator alloc, Election.VoteRequest m) {
+        byte[] candidate = m.candidate().getBytes(StandardCharsets.UTF_8);
+        ByteBuf out = frame(alloc, 1 + 1 + 8 + 8 + 8 + 2 + candidate.length);
+        out.writeByte(VOTE).writeBoolean(m.pre()).writeLong(m.term()).writeLong(m.lastIndex()).writeLong(m.lastTerm())
+                .writeShort(candidate.length).writeBytes(candidate);
+        return out;
+    }
+
+    public static Election.VoteRequest readVote(ByteBuf frame) {
+        ByteBuf in = body(frame, VOTE, 1 + 1 + 8 + 8 + 8 + 2);
+        boolean pre = in.readBoolean();
+        long term = in.readLong();
+        long lastIndex = in.readLong();
+        long lastTerm = in.readLong();
+        return new Election.VoteRequest(pre, term, string(in), lastIndex, lastTerm);
+    }
+
+    public static ByteBuf voted(ByteBufAllocator alloc, Election.VoteResponse m) {
+        byte[] voter = m.voter().getBytes(StandardCharsets.UTF_8);
+        byte[] reason = m.reason().getBytes(StandardCharsets.UTF_8);
+        reason = reason.length > 1000 ? java.util.Arrays.copyOf(reason, 1000) : reason;
+        ByteBuf out = frame(alloc, 1 + 1 + 8 + 1 + 2 + voter.length + 2 + reason.length);
+        out.writeByte(VOTED).writeBoolean(m.pre()).writeLong(m.term()).writeBoolean(m.granted()).writeShort(voter.length).writeBytes(voter)
+                .writeShort(reason.length).writeBytes(reason);
+        return out;
+    }
+
+    public static Election.VoteResponse readVoted(ByteBuf frame) {
+        ByteBuf in = body(frame, VOTED, 1 + 1 + 8 + 1 + 2 + 2);
+        boolean pre = in.readBoolean();
+        long term = in.readLong();
+        boolean granted = in.readBoolean();
+        String voter = string(in);
+        return new Election.VoteResponse(pre, term, voter, granted, string(in));
     }
 
     private static ByteBuf frame(ByteBufAllocator alloc, int bodyLength) {

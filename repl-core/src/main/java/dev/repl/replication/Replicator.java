@@ -30,6 +30,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -59,7 +60,7 @@ final class Replicator {
     private static final long REFUSED_RETRY_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     /** An append or snapshot chunk sent and not yet answered. */
-    private record Sent(int seq, long lastIndex, int bytes) {
+    private record Sent(int seq, long lastIndex, int bytes, long round) {
     }
 
     private final LeaderLog leader;
@@ -118,10 +119,30 @@ final class Replicator {
     /** New entries are in the log: send them, unless a send is already under way. Any thread. */
     void wake() {
         if (wakeQueued.compareAndSet(false, true)) {
+            try {
+                loop.execute(() -> {
+                    wakeQueued.set(false);
+                    pump();
+                });
+            } catch (RejectedExecutionException e) {
+                // stopped: the leader stepped down as the writer told it of new entries
+            }
+        }
+    }
+
+    /**
+     * A read waits for this follower's word that this node still leads: send it something now (an
+     * empty append), unless it is not listening yet; its first append will carry the word.
+     */
+    void confirm() {
+        try {
             loop.execute(() -> {
-                wakeQueued.set(false);
-                pump();
+                if (channel != null && positioned && sendingSnapshot == null && nextIndex > leader.replica().segments().baseIndex()) {
+                    sendAppend(ByteBufAllocator.DEFAULT.ioBuffer(0), nextIndex - 1);
+                }
             });
+        } catch (RejectedExecutionException e) {
+            // stopped: the read fails with the leader's step-down
         }
     }
 
@@ -221,7 +242,7 @@ final class Replicator {
             } catch (IOException e) {
                 throw new IllegalStateException(e.getMessage(), e);
             }
-        }, replica.reader()).whenComplete((records, failure) -> loop.execute(() -> {
+        }, replica.reader()).whenComplete((records, failure) -> onLoop(() -> release(records), () -> {
             if (generation != readGeneration) {
                 if (records != null) {
                     records.release(); // for a stream that has closed since: another read may be under way now
@@ -266,7 +287,7 @@ final class Replicator {
         long lastIndex = bytes == 0 ? prevIndex : RecordCodec.index(records, lastRecordAt(records));
         ReplicationCodec.Append m = new ReplicationCodec.Append(nextSeq++, leader.term(), replica.commitIndex(), prevIndex,
                 replica.termAt(prevIndex));
-        inflight.add(new Sent(m.seq(), lastIndex, bytes));
+        inflight.add(new Sent(m.seq(), lastIndex, bytes, leader.readRound()));
         inflightBytes += bytes;
         lastSentNanos = System.nanoTime();
         channel.writeAndFlush(ReplicationCodec.append(channel.alloc(), m, records), channel.voidPromise());
@@ -283,7 +304,7 @@ final class Replicator {
             } catch (IOException e) {
                 throw new IllegalStateException(e.getMessage(), e);
             }
-        }, leader.replica().reader()).whenComplete((opened, failure) -> loop.execute(() -> {
+        }, leader.replica().reader()).whenComplete((opened, failure) -> onLoop(() -> closeQuietly(opened == null ? null : opened.file()), () -> {
             if (generation != readGeneration || channel != ch) {
                 closeQuietly(opened == null ? null : opened.file());
                 return;
@@ -330,7 +351,7 @@ final class Replicator {
                 bytes.release();
                 throw new IllegalStateException(e.getMessage(), e);
             }
-        }, leader.replica().reader()).whenComplete((bytes, failure) -> loop.execute(() -> {
+        }, leader.replica().reader()).whenComplete((bytes, failure) -> onLoop(() -> release(bytes), () -> {
             if (generation != readGeneration) {
                 if (bytes != null) {
                     bytes.release();
@@ -351,13 +372,28 @@ final class Replicator {
             boolean last = offset + length == snapshot.size();
             ReplicationCodec.SnapshotChunk m = new ReplicationCodec.SnapshotChunk(nextSeq++, leader.term(), snapshot.index(), snapshot.term(),
                     offset, last);
-            inflight.add(new Sent(m.seq(), last ? snapshot.index() : -1, length));
+            inflight.add(new Sent(m.seq(), last ? snapshot.index() : -1, length, leader.readRound()));
             inflightBytes += length;
             snapshotOffset = offset + length;
             lastSentNanos = System.nanoTime();
             ch.writeAndFlush(ReplicationCodec.snapshot(ch.alloc(), m, bytes), ch.voidPromise());
             pump();
         }));
+    }
+
+    /** Runs {@code task} on the stream's loop; once the replicator is stopped (its leader stepped down), {@code ifStopped} here. */
+    private void onLoop(Runnable ifStopped, Runnable task) {
+        try {
+            loop.execute(task);
+        } catch (RejectedExecutionException e) {
+            ifStopped.run();
+        }
+    }
+
+    private static void release(ByteBuf buffer) {
+        if (buffer != null) {
+            buffer.release();
+        }
     }
 
     private record Opened(SnapshotStore.Snapshot snapshot, FileChannel file) {
@@ -380,6 +416,16 @@ final class Replicator {
     }
 
     private void positioned(ReplicationCodec.Position p) {
+        if (!p.accepted() && leader.elected()) {
+            // An elected leader of an older term: it steps down, and the new leader replicates.
+            state = "refused";
+            if (p.term() > leader.term()) {
+                log.info("{}: {} is in term {}, later than this leader's {}", leader.name(), follower.name(), p.term(), leader.term());
+                leader.superseded(p.term());
+            }
+            channel.close();
+            return;
+        }
         if (!p.accepted()) {
             // In a fixed-leader cluster only a lost, replaced or restored data directory gets here. The
             // follower's term is not taken over: a restart would then lead it, and truncate entries it
@@ -415,6 +461,7 @@ final class Replicator {
         }
         inflight.poll();
         inflightBytes -= sent.bytes();
+        leader.acknowledged(follower.name(), sent.round()); // ok or not, it answered as this term's follower
         if (r.ok()) {
             if (r.index() > matchIndex) {
                 matchIndex = r.index();
@@ -442,6 +489,7 @@ final class Replicator {
         }
         inflight.poll();
         inflightBytes -= sent.bytes();
+        leader.acknowledged(follower.name(), sent.round());
         if (sent.lastIndex() >= 0 && r.ok()) {
             log.info("{}: {} installed the snapshot at index {}", leader.name(), follower.name(), sent.lastIndex());
             matchIndex = Math.max(matchIndex, sent.lastIndex());

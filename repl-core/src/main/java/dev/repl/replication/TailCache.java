@@ -23,6 +23,8 @@ final class TailCache implements AutoCloseable {
     private int count;
     private long bytes;
     private boolean closed;
+    /** Entries of terms before this one are not taken: their leader has been superseded. */
+    private long minTerm;
 
     TailCache(long maxBytes) {
         this.maxBytes = maxBytes;
@@ -30,7 +32,7 @@ final class TailCache implements AutoCloseable {
 
     /** Keeps the entry at {@code index}, which follows the last one kept; {@code record} stays the caller's. */
     synchronized void add(long index, long term, ByteBuf record) {
-        if (closed) {
+        if (closed || term < minTerm) {
             return;
         }
         if (count > 0 && index != firstIndex + count) {
@@ -103,6 +105,12 @@ final class TailCache implements AutoCloseable {
             taken += record.readableBytes();
         }
         return out;
+    }
+
+    /** From now on only entries of {@code term} or later are kept; those kept so far are dropped. */
+    synchronized void fence(long term) {
+        minTerm = Math.max(minTerm, term);
+        clear();
     }
 
     private void clear() {

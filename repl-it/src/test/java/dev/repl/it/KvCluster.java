@@ -141,7 +141,13 @@ final class KvCluster {
 
     private Answer send(int node, String method, String key, String query, HttpRequest.BodyPublisher body)
             throws IOException, InterruptedException {
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://" + endpoint(node) + "/kv/" + key + query))
+        return send(http, endpoint(node), method, key, query, body);
+    }
+
+    /** One request to the key-value API at {@code endpoint} ({@code host:port}). */
+    static Answer send(HttpClient http, String endpoint, String method, String key, String query, HttpRequest.BodyPublisher body)
+            throws IOException, InterruptedException {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://" + endpoint + "/kv/" + key + query))
                 .timeout(Duration.ofSeconds(15)).method(method, body).build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         return new Answer(response.statusCode(), response.body());
     }

@@ -1,0 +1,24 @@
+package dev.repl.cli;
+
+import dev.repl.config.NodeAddress;
+import dev.repl.config.Peer;
+import dev.repl.handshake.Identity;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
+
+/** {@code id=host:port}: a member of an elected cluster, by its id and the address it listens on. */
+final class PeerConverter implements ITypeConverter<Peer> {
+
+    @Override
+    public Peer convert(String value) {
+        int eq = value.indexOf('=');
+        if (eq <= 0) {
+            throw new TypeConversionException("'" + value + "' is not ID=HOST:PORT");
+        }
+        try {
+            return new Peer(Identity.checkName(value.substring(0, eq)), NodeAddress.parse(value.substring(eq + 1)));
+        } catch (IllegalArgumentException e) {
+            throw new TypeConversionException("'" + value + "': " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,371 @@
+package dev.repl.election;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Raft's election (sections 5.2 and 5.4.1 of the paper, pre-vote and check-quorum from the thesis,
+ * section 9.6 and 6.2), as a state machine with no threads, sockets or clock of its own: the caller
+ * feeds it time and messages, one at a time, and it answers with messages and role changes. The
+ * node runs it on one thread; the tests run it on a simulated network and clock.
+ *
+ * <p>The rules, and why each is there:
+ * <ul>
+ *   <li>A follower that hears no leader for a randomized timeout (between one and two election
+ *       timeouts) stands: randomizing makes it unlikely that two stand at once and split the vote.</li>
+ *   <li>It first asks for a <em>pre-vote</em> for the next term without taking it: a node cut off
+ *       from the others would otherwise raise its term on every timeout and, once back, force the
+ *       healthy leader to step down. Only with a majority's pre-votes does it take the term.</li>
+ *   <li>A node grants one vote per term, durably, before it answers: two candidates can never both
+ *       win a term, even across a restart.</li>
+ *   <li>It votes only for a candidate whose log is at least as up to date as its own (a later last
+ *       term, or the same and at least as long): a majority holds every committed entry, so the
+ *       winner holds them too.</li>
+ *   <li>A node that has heard its leader within the election timeout ignores requests for a later
+ *       term: a leader is not deposed while a majority still hears it.</li>
+ *   <li>A leader that has not heard from a majority for an election timeout steps down
+ *       (check-quorum): a leader cut off from the others stops claiming to lead, so clients go
+ *       to the new one.</li>
+ *   <li>Any message of a later term makes a node a follower in that term.</li>
+ * </ul>
+ */
+public final class Election {
+
+    public enum Role { FOLLOWER, PRE_CANDIDATE, CANDIDATE, LEADER }
+
+    /** Asks for a vote, or with {@code pre} for a pre-vote, for {@code term}. */
+    public record VoteRequest(boolean pre, long term, String candidate, long lastIndex, long lastTerm) {
+    }
+
+    /**
+     * The answer: {@code term} is the request's for a granted pre-vote, and otherwise the voter's own.
+     *
+     * @param reason why it was not granted, or "" when it was
+     */
+    public record VoteResponse(boolean pre, long term, String voter, boolean granted, String reason) {
+    }
+
+    /** A node's durable term and vote. {@link #save} returns only once both are on disk. */
+    public interface Storage {
+        long term();
+
+        /** Whom this node voted for (or follows) in its term, or null. */
+        String votedFor();
+
+        void save(long term, String votedFor);
+    }
+
+    /** Where the node's log ends, for the voting rule. */
+    public interface LogEnd {
+        long lastIndex();
+
+        long lastTerm();
+    }
+
+    /** What the election does to the world. */
+    public interface Effects {
+        void send(String peer, VoteRequest request);
+
+        /**
+         * The node's role changed: it leads {@code term}, or follows {@code leader} in it (null
+         * while none is known). {@code why} is one line for logs and status.
+         */
+        void roleChanged(Role role, long term, String leader, String why);
+    }
+
+    /** The last election this node saw through: when (nanos on the caller's clock), why it started, and its term. */
+    public record Started(long atNanos, long term, String why) {
+    }
+
+    /** A view for status: role, term, leader (or null), and the last election this node stood in (or null). */
+    public record Status(Role role, long term, String leader, Started lastElection) {
+    }
+
+    private final String self;
+    private final List<String> peers;
+    private final long timeoutNanos;
+    private final Storage storage;
+    private final LogEnd log;
+    private final Effects effects;
+    private final Random random;
+
+    private Role role = Role.FOLLOWER;
+    private String leader;
+    private long deadline;
+    private long lastLeaderContact;
+    private boolean leaderContactKnown;
+    private long lastQuorumContact;
+    private final Set<String> granted = new HashSet<>();
+    private final Set<String> refused = new HashSet<>();
+    private Started lastElection;
+    private String standingWhy;
+
+    /**
+     * @param self    this node's id
+     * @param peers   the other nodes' ids
+     * @param timeout the election timeout: a follower stands after one to two of these without a leader
+     */
+    public Election(String self, List<String> peers, long timeoutNanos, Storage storage, LogEnd log, Effects effects, Random random) {
+        if (timeoutNanos <= 0) {
+            throw new IllegalArgumentException("election timeout must be positive");
+        }
+        if (peers.contains(self)) {
+            throw new IllegalArgumentException(self + " is among its own peers");
+        }
+        this.self = Objects.requireNonNull(self);
+        this.peers = List.copyOf(peers);
+        this.timeoutNanos = timeoutNanos;
+        this.storage = storage;
+        this.log = log;
+        this.effects = effects;
+        this.random = random;
+    }
+
+    /** Starts as a follower of no known leader; the first timeout comes after one to two election timeouts. */
+    public void start(long now) {
+        role = Role.FOLLOWER;
+        leader = null;
+        resetTimer(now);
+    }
+
+    public String self() {
+        return self;
+    }
+
+    public Role role() {
+        return role;
+    }
+
+    public long term() {
+        return storage.term();
+    }
+
+    /** The leader this node knows of in its term (itself when it leads), or null. */
+    public String leader() {
+        return leader;
+    }
+
+    public Status status() {
+        return new Status(role, storage.term(), leader, lastElection);
+    }
+
+    /** The clock moved: a follower or candidate whose timer ran out stands; a leader checks its quorum. */
+    public void tick(long now) {
+        if (role == Role.LEADER) {
+            if (peers.isEmpty()) {
+                return;
+            }
+            if (now - lastQuorumContact >= timeoutNanos) {
+                becomeFollower(now, storage.term(), null, "check-quorum: no contact with a majority for " + millis(now - lastQuorumContact) + " ms");
+                lastLeaderContact = now; // do not stand at once: the majority may still have a leader
+                leaderContactKnown = false;
+            }
+            return;
+        }
+        if (now - deadline >= 0) {
+            String why = switch (role) {
+                case FOLLOWER -> leader == null && !leaderContactKnown ? "no leader heard since start"
+                        : "no leader heard for " + millis(now - lastLeaderContact) + " ms" + (leader == null ? "" : " (was " + leader + ")");
+                case PRE_CANDIDATE -> "pre-vote for term " + (storage.term() + 1) + " not won in time";
+                case CANDIDATE -> "election of term " + storage.term() + " not won in time";
+                default -> throw new IllegalStateException();
+            };
+            preVote(now, why);
+        }
+    }
+
+    /**
+     * The leader of {@code term} was heard from (a heartbeat, or its replication stream).
+     *
+     * @return false when {@code term} is older than this node's: the leader is stale
+     */
+    public boolean leaderHeard(long term, String from, long now) {
+        long current = storage.term();
+        if (term < current) {
+            return false;
+        }
+        if (term > current) {
+            storage.save(term, from);
+        }
+        if (role == Role.LEADER && term == current) {
+            return true; // its own term: another node cannot lead it (one vote per term), so this is an echo
+        }
+        lastLeaderContact = now;
+        leaderContactKnown = true;
+        resetTimer(now);
+        if (role != Role.FOLLOWER || !from.equals(leader)) {
+            becomeFollower(now, term, from, "following " + from + " in term " + term);
+        }
+        return true;
+    }
+
+    /** A message of a later term was seen (an answer to a leader, say): this node follows in that term. */
+    public void termSeen(long term, String why, long now) {
+        if (term > storage.term()) {
+            storage.save(term, null);
+            becomeFollower(now, term, null, why);
+        }
+    }
+
+    /** A leader heard from a majority of the cluster (itself included) just now. */
+    public void quorumContact(long now) {
+        if (role == Role.LEADER) {
+            lastQuorumContact = now;
+        }
+    }
+
+    /** The answer to a vote or pre-vote request; a granted vote is durable before this returns. */
+    public VoteResponse receive(VoteRequest r, long now) {
+        long term = storage.term();
+        // A node that hears its leader, or a leader that hears its majority, keeps it.
+        boolean inLease = role == Role.LEADER ? now - lastQuorumContact < timeoutNanos
+                : leaderContactKnown && leader != null && now - lastLeaderContact < timeoutNanos;
+        if (r.term() > term && inLease) {
+            return new VoteResponse(r.pre(), term, self, false, (role == Role.LEADER ? "this node leads" : leader + " leads")
+                    + " term " + term + " and was heard " + millis(now - (role == Role.LEADER ? lastQuorumContact : lastLeaderContact))
+                    + " ms ago");
+        }
+        if (r.term() < term) {
+            return new VoteResponse(r.pre(), term, self, false, "term " + r.term() + " is older than this node's " + term);
+        }
+        if (r.pre()) {
+            if (r.term() == term) {
+                return new VoteResponse(true, term, self, false, "term " + r.term() + " is this node's own");
+            }
+            String behind = behind(r);
+            return behind == null ? new VoteResponse(true, r.term(), self, true, "")
+                    : new VoteResponse(true, term, self, false, behind);
+        }
+        if (r.term() > term) {
+            storage.save(r.term(), null);
+            becomeFollower(now, r.term(), null, r.candidate() + " stands in term " + r.term());
+            term = r.term();
+        }
+        String votedFor = storage.votedFor();
+        if (votedFor != null && !sameNode(votedFor, r.candidate())) {
+            return new VoteResponse(false, term, self, false, "voted for " + votedFor + " in term " + term);
+        }
+        String behind = behind(r);
+        if (behind != null) {
+            return new VoteResponse(false, term, self, false, behind);
+        }
+        storage.save(term, r.candidate());
+        resetTimer(now); // a vote given: give the candidate its time
+        return new VoteResponse(false, term, self, true, "");
+    }
+
+    /** An answer to this node's request. */
+    public void receive(VoteResponse r, long now) {
+        long term = storage.term();
+        if (r.term() > term && !(r.pre() && r.granted())) {
+            storage.save(r.term(), null);
+            becomeFollower(now, r.term(), null, r.voter() + " is in term " + r.term());
+            return;
+        }
+        boolean counts = r.pre() ? role == Role.PRE_CANDIDATE && r.term() == term + 1 : role == Role.CANDIDATE && r.term() == term;
+        if (!counts) {
+            return; // late, or for an earlier round
+        }
+        (r.granted() ? granted : refused).add(r.voter());
+        if (granted.size() >= majority()) {
+            if (r.pre()) {
+                campaign(now);
+            } else {
+                becomeLeader(now);
+            }
+        } else if (refused.size() >= majority()) {
+            // Lost: wait for the next timeout as a follower; the winner, if any, will be heard.
+            becomeFollower(now, storage.term(), null, (r.pre() ? "pre-vote" : "election") + " lost: " + r.voter() + ": " + r.reason());
+        }
+    }
+
+    /** Whether {@code id} names {@code candidate}: a leader's streams say {@code name#incarnation}. */
+    public static boolean sameNode(String id, String candidate) {
+        return id.equals(candidate) || id.startsWith(candidate + "#") || candidate.startsWith(id + "#");
+    }
+
+    private String behind(VoteRequest r) {
+        long lastTerm = log.lastTerm();
+        long lastIndex = log.lastIndex();
+        if (r.lastTerm() > lastTerm || r.lastTerm() == lastTerm && r.lastIndex() >= lastIndex) {
+            return null;
+        }
+        return "its log (" + r.lastIndex() + " at term " + r.lastTerm() + ") is behind this node's (" + lastIndex + " at term " + lastTerm + ")";
+    }
+
+    private void preVote(long now, String why) {
+        role = Role.PRE_CANDIDATE;
+        leader = null;
+        standingWhy = why;
+        granted.clear();
+        refused.clear();
+        granted.add(self);
+        resetTimer(now);
+        if (granted.size() >= majority()) {
+            campaign(now);
+            return;
+        }
+        VoteRequest request = new VoteRequest(true, storage.term() + 1, self, log.lastIndex(), log.lastTerm());
+        for (String peer : peers) {
+            effects.send(peer, request);
+        }
+    }
+
+    private void campaign(long now) {
+        long term = storage.term() + 1;
+        storage.save(term, self);
+        role = Role.CANDIDATE;
+        leader = null;
+        granted.clear();
+        refused.clear();
+        granted.add(self);
+        lastElection = new Started(now, term, standingWhy);
+        resetTimer(now);
+        effects.roleChanged(Role.CANDIDATE, term, null, "standing in term " + term + ": " + standingWhy);
+        if (granted.size() >= majority()) {
+            becomeLeader(now);
+            return;
+        }
+        VoteRequest request = new VoteRequest(false, term, self, log.lastIndex(), log.lastTerm());
+        for (String peer : peers) {
+            effects.send(peer, request);
+        }
+    }
+
+    private void becomeLeader(long now) {
+        role = Role.LEADER;
+        leader = self;
+        lastQuorumContact = now; // the votes were the contact
+        effects.roleChanged(Role.LEADER, storage.term(), self, "won term " + storage.term() + " with " + granted.size() + " of "
+                + (peers.size() + 1) + " votes: " + standingWhy);
+    }
+
+    private void becomeFollower(long now, long term, String newLeader, String why) {
+        Role was = role;
+        String wasLeader = leader;
+        role = Role.FOLLOWER;
+        leader = newLeader;
+        if (was != Role.FOLLOWER) {
+            resetTimer(now);
+        }
+        if (was != Role.FOLLOWER || !Objects.equals(wasLeader, newLeader)) {
+            effects.roleChanged(Role.FOLLOWER, term, newLeader, why);
+        }
+    }
+
+    private void resetTimer(long now) {
+        deadline = now + timeoutNanos + (long) (random.nextDouble() * timeoutNanos);
+    }
+
+    private int majority() {
+        return (peers.size() + 1) / 2 + 1;
+    }
+
+    private static long millis(long nanos) {
+        return TimeUnit.NANOSECONDS.toMillis(nanos);
+    }
+}
