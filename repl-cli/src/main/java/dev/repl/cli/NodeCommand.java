@@ -74,7 +74,8 @@ final class NodeCommand implements Callable<Integer> {
                     + " that hears no majority for one steps down. At least three --heartbeat-interval. Default: 1s.")
     Duration electionTimeout;
 
-    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on. Default: ${DEFAULT-VALUE}; with --peers,"
+            + " the host of this node's entry.")
     String host;
 
     @Option(names = "--name", description = "Name used in logs and output. Default: the role.")
@@ -269,6 +270,7 @@ final class NodeCommand implements Callable<Integer> {
         }
         try {
             NodeAddress listen = ConfigFile.given(spec, "--host") ? new NodeAddress(host, self.address().port()) : self.address();
+            host = listen.host(); // what the client and admin ports listen on unless told otherwise
             Duration timeout = electionTimeout != null ? electionTimeout : DEFAULT_ELECTION_TIMEOUT;
             return new PeerNode.Config(nodeId, listen, others, timeout, detector.toConfig(),
                     new NodeOptions(timeout, idleTimeout, maxConnections), link.security(nodeId), log.toOptions(),

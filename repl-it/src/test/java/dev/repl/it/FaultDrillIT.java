@@ -58,8 +58,8 @@ class FaultDrillIT {
         String writes;
         LinearizabilityChecker.Result linearizable;
         try (NetnsCluster cluster = new NetnsCluster(repl, 3, List.of())) {
-            prefix = cluster.prefix();
             cluster.start();
+            prefix = cluster.prefix();
             drill = new FaultDrill(cluster, seed, SILENCE_BOUND_MS);
             try (DrillWrites flowing = new DrillWrites(cluster); DrillClients clients = new DrillClients(cluster, seed)) {
                 drill.run(faults, System.out);

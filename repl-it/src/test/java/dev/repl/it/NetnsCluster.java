@@ -4,15 +4,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A leader and its followers as separate hosts: each node in its own network namespace with its
- * own address in 198.18.0.0/24 (reserved for network benchmarking), joined by veth pairs to a
- * bridge that lives in a namespace of its own, so the machine's own network is never touched.
- * Every node keeps a replicated log in a data directory of its own and serves the key-value API.
- * Names carry {@code replit-PID-N-}; {@link #close} removes every process and namespace, and a
- * shutdown hook does the same if the JVM dies first.
+ * A leader and its followers as separate hosts ({@link NetnsHosts}): every node keeps a replicated
+ * log in a data directory of its own and serves the key-value API. {@link #close} stops every
+ * process and removes every namespace.
  */
 final class NetnsCluster implements AutoCloseable {
 
@@ -20,32 +16,28 @@ final class NetnsCluster implements AutoCloseable {
     static final int PORT = 7001;
     static final int ADMIN_PORT = 7080;
     static final int CLIENT_PORT = 8000;
-    private static final AtomicInteger RUNS = new AtomicInteger();
     private static final Duration START = Duration.ofSeconds(60);
 
     private final ReplLauncher repl;
     private final int followers;
-    private final String prefix;
-    private final List<String> created = new ArrayList<>();
     private final ReplProcess[] nodes;
     private final List<String> leaderArgs;
-    private final Thread hook = new Thread(this::deleteNamespaces, "netns-cleanup");
+    private NetnsHosts hosts;
 
     /** @param leaderArgs the leader's detector options */
     NetnsCluster(ReplLauncher repl, int followers, List<String> leaderArgs) {
         this.repl = repl;
         this.followers = followers;
-        this.prefix = Netns.PROJECT_PREFIX + ProcessHandle.current().pid() + "-" + RUNS.incrementAndGet() + "-";
         this.nodes = new ReplProcess[followers + 1];
         this.leaderArgs = leaderArgs;
     }
 
     String namespace(int node) {
-        return prefix + "n" + node;
+        return hosts.namespace(node);
     }
 
     static String address(int node) {
-        return "198.18.0." + (10 + node);
+        return NetnsHosts.address(node);
     }
 
     static String name(int follower) {
@@ -61,24 +53,12 @@ final class NetnsCluster implements AutoCloseable {
     }
 
     String prefix() {
-        return prefix;
+        return hosts.prefix();
     }
 
     /** Makes the hosts and the bridge, starts every follower and then the leader, and waits until all are UP. */
     NetnsCluster start() {
-        Runtime.getRuntime().addShutdownHook(hook);
-        String bridge = prefix + "br";
-        namespace(bridge);
-        Netns.run("ip", "-n", bridge, "link", "add", "br0", "type", "bridge");
-        Netns.run("ip", "-n", bridge, "link", "set", "br0", "up");
-        for (int node = 0; node <= followers; node++) {
-            String ns = namespace(node);
-            namespace(ns);
-            Netns.run("ip", "-n", bridge, "link", "add", "v" + node, "type", "veth", "peer", "name", "eth0", "netns", ns);
-            Netns.run("ip", "-n", bridge, "link", "set", "v" + node, "master", "br0", "up");
-            Netns.run("ip", "-n", ns, "addr", "add", address(node) + "/24", "dev", "eth0");
-            Netns.run("ip", "-n", ns, "link", "set", "eth0", "up");
-        }
+        hosts = new NetnsHosts(followers + 1);
         for (int follower = 1; follower <= followers; follower++) {
             startFollower(follower);
         }
@@ -104,24 +84,16 @@ final class NetnsCluster implements AutoCloseable {
                 .awaitLog("listening on", START);
     }
 
-    private void namespace(String name) {
-        Netns.run("ip", "netns", "add", name);
-        created.add(name);
-        Netns.run("ip", "-n", name, "link", "set", "lo", "up");
-    }
-
     List<String> inside(int node) {
-        return List.of("ip", "netns", "exec", namespace(node)); // it execs the launcher: same process, same environment
+        return hosts.inside(node); // it execs the launcher: same process, same environment
     }
 
-    /** Loads an nftables ruleset into one host's own firewall: it filters that host's traffic only. */
     void firewall(int node, String rules) {
-        Netns.runWithInput(rules, "ip", "netns", "exec", namespace(node), "nft", "-f", "-");
+        hosts.firewall(node, rules);
     }
 
-    /** Removes every rule of that host. */
     void clearFirewall(int node) {
-        Netns.run("ip", "netns", "exec", namespace(node), "nft", "flush", "ruleset");
+        hosts.clearFirewall(node);
     }
 
     /** The leader's {@code /status}, read from inside its host. */
@@ -198,22 +170,8 @@ final class NetnsCluster implements AutoCloseable {
                 node.stop();
             }
         }
-        deleteNamespaces();
-        try {
-            Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException shuttingDown) {
-            // the hook is running or has run
+        if (hosts != null) {
+            hosts.close();
         }
-    }
-
-    private void deleteNamespaces() {
-        for (String name : created) {
-            try {
-                Netns.run("ip", "netns", "delete", name);
-            } catch (RuntimeException gone) {
-                // already deleted
-            }
-        }
-        created.clear();
     }
 }
