@@ -61,9 +61,8 @@ public final class Election {
 
     /** Where the node's log ends, for the voting rule. */
     public interface LogEnd {
-        long lastIndex();
-
-        long lastTerm();
+        /** The last index and its entry's term, read together, as one consistent view of the log. */
+        long[] end();
     }
 
     /** What the election does to the world. */
@@ -94,6 +93,11 @@ public final class Election {
     private final Random random;
 
     private Role role = Role.FOLLOWER;
+    /**
+     * The term this election acts in. The storage may move past it without the election (a node
+     * accepts a newer leader's stream on another thread): each call first catches up with it.
+     */
+    private long term;
     private String leader;
     private long deadline;
     private long lastLeaderContact;
@@ -129,6 +133,7 @@ public final class Election {
     public void start(long now) {
         role = Role.FOLLOWER;
         leader = null;
+        term = storage.term();
         resetTimer(now);
     }
 
@@ -141,7 +146,7 @@ public final class Election {
     }
 
     public long term() {
-        return storage.term();
+        return term;
     }
 
     /** The leader this node knows of in its term (itself when it leads), or null. */
@@ -150,17 +155,18 @@ public final class Election {
     }
 
     public Status status() {
-        return new Status(role, storage.term(), leader, lastElection);
+        return new Status(role, term, leader, lastElection);
     }
 
     /** The clock moved: a follower or candidate whose timer ran out stands; a leader checks its quorum. */
     public void tick(long now) {
+        catchUp(now);
         if (role == Role.LEADER) {
             if (peers.isEmpty()) {
                 return;
             }
             if (now - lastQuorumContact >= timeoutNanos) {
-                becomeFollower(now, storage.term(), null, "check-quorum: no contact with a majority for " + millis(now - lastQuorumContact) + " ms");
+                becomeFollower(now, term, null, "check-quorum: no contact with a majority for " + millis(now - lastQuorumContact) + " ms");
                 lastLeaderContact = now; // do not stand at once: the majority may still have a leader
                 leaderContactKnown = false;
             }
@@ -170,8 +176,8 @@ public final class Election {
             String why = switch (role) {
                 case FOLLOWER -> leader == null && !leaderContactKnown ? "no leader heard since start"
                         : "no leader heard for " + millis(now - lastLeaderContact) + " ms" + (leader == null ? "" : " (was " + leader + ")");
-                case PRE_CANDIDATE -> "pre-vote for term " + (storage.term() + 1) + " not won in time";
-                case CANDIDATE -> "election of term " + storage.term() + " not won in time";
+                case PRE_CANDIDATE -> "pre-vote for term " + (term + 1) + " not won in time";
+                case CANDIDATE -> "election of term " + term + " not won in time";
                 default -> throw new IllegalStateException();
             };
             preVote(now, why);
@@ -184,15 +190,15 @@ public final class Election {
      * @return false when {@code term} is older than this node's: the leader is stale
      */
     public boolean leaderHeard(long term, String from, long now) {
-        long current = storage.term();
-        if (term < current) {
+        catchUp(now);
+        if (term < this.term) {
             return false;
         }
-        if (term > current) {
-            storage.save(term, from);
+        if (term > this.term) {
+            save(term, from);
         }
-        if (role == Role.LEADER && term == current) {
-            return true; // its own term: another node cannot lead it (one vote per term), so this is an echo
+        if (role == Role.LEADER && from.equals(self)) {
+            return true; // its own heartbeat, echoed
         }
         lastLeaderContact = now;
         leaderContactKnown = true;
@@ -205,10 +211,32 @@ public final class Election {
 
     /** A message of a later term was seen (an answer to a leader, say): this node follows in that term. */
     public void termSeen(long term, String why, long now) {
-        if (term > storage.term()) {
-            storage.save(term, null);
+        catchUp(now);
+        if (term > this.term) {
+            save(term, null);
             becomeFollower(now, term, null, why);
         }
+    }
+
+    /**
+     * The storage has a later term than this election acts in: the node followed a newer leader's
+     * stream, or voted, outside it. A leader or candidate of the older term stops at once.
+     */
+    private void catchUp(long now) {
+        long recorded = storage.term();
+        if (recorded > term) {
+            term = recorded;
+            if (role != Role.FOLLOWER) {
+                becomeFollower(now, term, null, "term " + term + " was recorded (a newer leader's stream)");
+            } else {
+                leader = null;
+            }
+        }
+    }
+
+    private void save(long newTerm, String votedFor) {
+        storage.save(newTerm, votedFor);
+        term = newTerm;
     }
 
     /** A leader heard from a majority of the cluster (itself included) just now. */
@@ -220,7 +248,8 @@ public final class Election {
 
     /** The answer to a vote or pre-vote request; a granted vote is durable before this returns. */
     public VoteResponse receive(VoteRequest r, long now) {
-        long term = storage.term();
+        catchUp(now);
+        long term = this.term;
         // A node that hears its leader, or a leader that hears its majority, keeps it.
         boolean inLease = role == Role.LEADER ? now - lastQuorumContact < timeoutNanos
                 : leaderContactKnown && leader != null && now - lastLeaderContact < timeoutNanos;
@@ -241,7 +270,7 @@ public final class Election {
                     : new VoteResponse(true, term, self, false, behind);
         }
         if (r.term() > term) {
-            storage.save(r.term(), null);
+            save(r.term(), null);
             becomeFollower(now, r.term(), null, r.candidate() + " stands in term " + r.term());
             term = r.term();
         }
@@ -253,16 +282,17 @@ public final class Election {
         if (behind != null) {
             return new VoteResponse(false, term, self, false, behind);
         }
-        storage.save(term, r.candidate());
+        save(term, r.candidate());
         resetTimer(now); // a vote given: give the candidate its time
         return new VoteResponse(false, term, self, true, "");
     }
 
     /** An answer to this node's request. */
     public void receive(VoteResponse r, long now) {
-        long term = storage.term();
+        catchUp(now);
+        long term = this.term;
         if (r.term() > term && !(r.pre() && r.granted())) {
-            storage.save(r.term(), null);
+            save(r.term(), null);
             becomeFollower(now, r.term(), null, r.voter() + " is in term " + r.term());
             return;
         }
@@ -279,7 +309,7 @@ public final class Election {
             }
         } else if (refused.size() >= majority()) {
             // Lost: wait for the next timeout as a follower; the winner, if any, will be heard.
-            becomeFollower(now, storage.term(), null, (r.pre() ? "pre-vote" : "election") + " lost: " + r.voter() + ": " + r.reason());
+            becomeFollower(now, term, null, (r.pre() ? "pre-vote" : "election") + " lost: " + r.voter() + ": " + r.reason());
         }
     }
 
@@ -289,8 +319,9 @@ public final class Election {
     }
 
     private String behind(VoteRequest r) {
-        long lastTerm = log.lastTerm();
-        long lastIndex = log.lastIndex();
+        long[] end = logEnd();
+        long lastIndex = end[0];
+        long lastTerm = end[1];
         if (r.lastTerm() > lastTerm || r.lastTerm() == lastTerm && r.lastIndex() >= lastIndex) {
             return null;
         }
@@ -309,15 +340,16 @@ public final class Election {
             campaign(now);
             return;
         }
-        VoteRequest request = new VoteRequest(true, storage.term() + 1, self, log.lastIndex(), log.lastTerm());
+        long[] end = logEnd();
+        VoteRequest request = new VoteRequest(true, term + 1, self, end[0], end[1]);
         for (String peer : peers) {
             effects.send(peer, request);
         }
     }
 
     private void campaign(long now) {
-        long term = storage.term() + 1;
-        storage.save(term, self);
+        long term = this.term + 1;
+        save(term, self);
         role = Role.CANDIDATE;
         leader = null;
         granted.clear();
@@ -330,7 +362,8 @@ public final class Election {
             becomeLeader(now);
             return;
         }
-        VoteRequest request = new VoteRequest(false, term, self, log.lastIndex(), log.lastTerm());
+        long[] end = logEnd();
+        VoteRequest request = new VoteRequest(false, term, self, end[0], end[1]);
         for (String peer : peers) {
             effects.send(peer, request);
         }
@@ -340,7 +373,7 @@ public final class Election {
         role = Role.LEADER;
         leader = self;
         lastQuorumContact = now; // the votes were the contact
-        effects.roleChanged(Role.LEADER, storage.term(), self, "won term " + storage.term() + " with " + granted.size() + " of "
+        effects.roleChanged(Role.LEADER, term, self, "won term " + term + " with " + granted.size() + " of "
                 + (peers.size() + 1) + " votes: " + standingWhy);
     }
 
@@ -355,6 +388,11 @@ public final class Election {
         if (was != Role.FOLLOWER || !Objects.equals(wasLeader, newLeader)) {
             effects.roleChanged(Role.FOLLOWER, term, newLeader, why);
         }
+    }
+
+    /** Where the log ends, read once: its last index and that entry's term. */
+    private long[] logEnd() {
+        return log.end();
     }
 
     private void resetTimer(long now) {

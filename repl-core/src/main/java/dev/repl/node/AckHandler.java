@@ -3,11 +3,13 @@ package dev.repl.node;
 import dev.repl.handshake.Identity;
 import dev.repl.protocol.FrameCodec;
 import dev.repl.protocol.FrameType;
+import dev.repl.protocol.LinkRole;
 import dev.repl.protocol.ProtocolException;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import java.util.function.LongSupplier;
 
 /**
  * Answers every heartbeat with an ack carrying the same sequence number, and tells the node's
@@ -26,12 +28,23 @@ public final class AckHandler extends ChannelInboundHandlerAdapter {
 
     private final LeaderTracker leader;
     private final HeartbeatObserver observer;
+    private final LongSupplier currentTerm;
     private ByteBuf acks;
     private int lastSequence;
 
     public AckHandler(LeaderTracker leader, HeartbeatObserver observer) {
+        this(leader, observer, null);
+    }
+
+    /**
+     * @param currentTerm this node's term, for a node that elects its leader: a leader of an older
+     *                    term is not acked (its link is closed), so that it stops counting this
+     *                    node toward its majority; null: every heartbeat is acked
+     */
+    public AckHandler(LeaderTracker leader, HeartbeatObserver observer, LongSupplier currentTerm) {
         this.leader = leader;
         this.observer = observer;
+        this.currentTerm = currentTerm;
     }
 
     @Override
@@ -43,6 +56,10 @@ public final class AckHandler extends ChannelInboundHandlerAdapter {
                 throw new ProtocolException("unexpected " + type + " frame " + FrameCodec.hex(frame) + " (only heartbeats are accepted here)");
             }
             Identity peer = ctx.channel().attr(Identity.KEY).get();
+            if (currentTerm != null && peer != null && peer.role() == LinkRole.LEADER && peer.term() < currentTerm.getAsLong()) {
+                throw new ProtocolException("heartbeat of " + peer.name() + ", leader of term " + peer.term() + "; this node is in term "
+                        + currentTerm.getAsLong());
+            }
             if (peer != null) {
                 leader.heartbeatReceived(peer, ctx.channel(), System.nanoTime());
             }

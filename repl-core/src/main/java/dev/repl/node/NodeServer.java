@@ -19,6 +19,7 @@ import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.LongSupplier;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,6 +42,7 @@ public final class NodeServer implements AutoCloseable {
     private final NodeOptions options;
     private final LinkSecurity security;
     private final ReplicationStreams streams;
+    private final LongSupplier currentTerm;
     private State state = State.NEW;
     private Listener listener;
 
@@ -52,6 +54,13 @@ public final class NodeServer implements AutoCloseable {
     /** @param streams takes the replication streams of this node's leader; null: this node keeps no log and refuses them */
     public NodeServer(String name, NodeAddress address, NodeOptions options, LinkSecurity security, HeartbeatObserver observer,
                       ReplicationStreams streams) {
+        this(name, address, options, security, observer, streams, null);
+    }
+
+    /** @param currentTerm the node's term, when it elects its leader: heartbeats of an older term's leader are refused */
+    public NodeServer(String name, NodeAddress address, NodeOptions options, LinkSecurity security, HeartbeatObserver observer,
+                      ReplicationStreams streams, LongSupplier currentTerm) {
+        this.currentTerm = currentTerm;
         this.name = Objects.requireNonNull(name, "name");
         this.address = Objects.requireNonNull(address, "address");
         this.options = Objects.requireNonNull(options, "options");
@@ -102,7 +111,7 @@ public final class NodeServer implements AutoCloseable {
                 if (limiter.admit(ch)) {
                     Pipelines.acceptingSide(ch.pipeline(), tls, idleTimeout,
                             new AcceptingHandshake(name, security.clusterId(), (channel, peer) -> linked(channel, peer)),
-                            new AckHandler(leader, observer), errors);
+                            new AckHandler(leader, observer, currentTerm), errors);
                 }
             }
         });

@@ -99,7 +99,8 @@ public final class PeerNode implements AutoCloseable {
                 new java.util.Random(ThreadLocalRandom.current().nextLong()));
         this.view = election.status();
         this.followerLog = new FollowerLog(config.id(), replica, config.log(), new Votes());
-        this.server = new NodeServer(config.id(), config.listen(), config.options(), config.security(), HeartbeatObserver.NONE, followerLog);
+        this.server = new NodeServer(config.id(), config.listen(), config.options(), config.security(), HeartbeatObserver.NONE, followerLog,
+                replica::currentTerm);
         this.votes = new VoteCaller(config.id(), config.security(), timeoutNanos, config.log().maxFrameBytes());
         this.clients = config.clientAddress() == null ? null : new KvServer(config.id(), config.clientAddress(),
                 config.security().serverContext(), config.options(), KvService.ofPeer((KvStateMachine) replica.stateMachine(), followerLog,
@@ -294,17 +295,22 @@ public final class PeerNode implements AutoCloseable {
         }
     }
 
-    /** Where the durable log ends: what the voting rule compares. */
+    /**
+     * Where the log ends, what the voting rule compares: read on the log's writer thread, so that
+     * the index and its term come from one state of the log, and returned once all of it is durable.
+     */
     private final class LogEnd implements Election.LogEnd {
 
         @Override
-        public long lastIndex() {
-            return replica.writer().durableIndex();
-        }
-
-        @Override
-        public long lastTerm() {
-            return replica.segments().termAt(replica.writer().durableIndex());
+        public long[] end() {
+            try {
+                return replica.writer().submit(log -> new long[] {log.lastIndex(), log.lastTerm()}, 0).get(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while reading the log's end", e);
+            } catch (ExecutionException | TimeoutException e) {
+                throw new IllegalStateException(config.id() + ": cannot read the log's end: " + e, e);
+            }
         }
     }
 

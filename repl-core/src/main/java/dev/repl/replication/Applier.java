@@ -46,7 +46,11 @@ final class Applier implements AutoCloseable {
     private final long snapshotEvery;
     private final long retain;
     private final Thread thread;
-    private final Map<Long, CompletableFuture<byte[]>> proposals = new ConcurrentHashMap<>();
+    /** A proposal's answer, due when the entry of its index and term is applied. */
+    private record Waiting(long term, CompletableFuture<byte[]> answer) {
+    }
+
+    private final Map<Long, Waiting> proposals = new ConcurrentHashMap<>();
     private final ConcurrentSkipListMap<Long, CompletableFuture<Void>> barriers = new ConcurrentSkipListMap<>();
     private final Queue<Runnable> tasks = new ArrayDeque<>();
     private final Object lock = new Object();
@@ -116,9 +120,13 @@ final class Applier implements AutoCloseable {
         }
     }
 
-    /** The future the proposal at {@code index} completes with once applied: the state machine's answer. */
-    CompletableFuture<byte[]> await(long index) {
-        return proposals.computeIfAbsent(index, i -> new CompletableFuture<>());
+    /**
+     * The future the proposal at {@code index} in {@code term} completes with once applied: the
+     * state machine's answer; exceptionally if the entry applied there is of another term (a new
+     * leader replaced it, and it was never applied).
+     */
+    CompletableFuture<byte[]> await(long index, long term) {
+        return proposals.computeIfAbsent(index, i -> new Waiting(term, new CompletableFuture<>())).answer();
     }
 
     /** Forgets a proposal's future (its client was answered otherwise). */
@@ -185,7 +193,7 @@ final class Applier implements AutoCloseable {
             } catch (IOException | RuntimeException e) {
                 failure = e;
                 log.error("{}: applying committed entries stopped at index {}: {}", nodeName, appliedIndex + 1, e.toString());
-                proposals.values().forEach(f -> f.completeExceptionally(e));
+                proposals.values().forEach(w -> w.answer().completeExceptionally(e));
                 return;
             }
         }
@@ -232,9 +240,15 @@ final class Applier implements AutoCloseable {
                 byte[] answer = command.length == 0 ? command : stateMachine.apply(index, command);
                 digest = digest * 31 + records.getInt(at + 4);
                 appliedIndex = index;
-                CompletableFuture<byte[]> waiting = proposals.remove(index);
+                Waiting waiting = proposals.remove(index);
                 if (waiting != null) {
-                    waiting.complete(answer);
+                    long term = RecordCodec.term(records, at);
+                    if (waiting.term() == term) {
+                        waiting.answer().complete(answer);
+                    } else {
+                        waiting.answer().completeExceptionally(new NotLeaderException("index " + index + " holds an entry of term " + term
+                                + ", not the write proposed there in term " + waiting.term() + ": another leader replaced it"));
+                    }
                 }
                 appliedListener.accept(index);
             }

@@ -108,7 +108,10 @@ public final class LeaderLog implements AutoCloseable {
         long incarnation = ThreadLocalRandom.current().nextLong();
         try {
             // It leads this term, durably: a follower that knows the term knows who leads it.
-            replica.follow(term, new ReplicationCodec.Leader(term, incarnation, name, "").id()).get(30, TimeUnit.SECONDS);
+            if (!replica.follow(term, new ReplicationCodec.Leader(term, incarnation, name, "").id()).get(30, TimeUnit.SECONDS)) {
+                throw new NotLeaderException(name + ": term " + term + " is no longer this node's to lead (term " + replica.currentTerm()
+                        + " follows " + replica.votedFor() + ")");
+            }
         } catch (ExecutionException e) {
             throw new IllegalStateException(name + ": cannot record term " + term + ": " + e.getCause().getMessage(), e.getCause());
         } catch (InterruptedException e) {
@@ -119,7 +122,12 @@ public final class LeaderLog implements AutoCloseable {
         }
         LeaderLog leader = new LeaderLog(name, replica, options, term, incarnation, followers, security, superseded);
         replica.writer().listen(leader::written, index -> leader.recomputeCommit());
-        leader.termStart = leader.propose(new byte[0]).index();
+        try {
+            leader.termStart = leader.propose(new byte[0]).index();
+        } catch (RuntimeException e) {
+            leader.close();
+            throw e;
+        }
         log.atInfo().addKeyValue("event", "leading").addKeyValue("term", term).addKeyValue("acks", options.acks().name().toLowerCase())
                 .log("{}: leading term {} with {} follower(s), acks {}; log ends at {}", name, term, followers.size(),
                 options.acks().name().toLowerCase(), replica.segments().lastIndex());
@@ -202,7 +210,7 @@ public final class LeaderLog implements AutoCloseable {
             }
             index = ++lastProposed;
             RecordCodec.write(record, term, index, command);
-            applied = replica.applier().await(index);
+            applied = replica.applier().await(index, term);
             uncommitted.put(index, new Proposal(index, committed, applied));
             proposalTimes.proposed(index, System.nanoTime());
             replica.tail().add(index, term, record);
@@ -217,6 +225,7 @@ public final class LeaderLog implements AutoCloseable {
             }, record.readableBytes()).whenComplete((ok, failure) -> {
                 record.release(); // here, not in the change: a change refused by a failed log never runs
                 if (failure != null) {
+                    forget(index);
                     applied.completeExceptionally(failure);
                     committed.completeExceptionally(failure);
                 }
@@ -292,13 +301,16 @@ public final class LeaderLog implements AutoCloseable {
         return all;
     }
 
-    /** Stops replicating, closes every stream and ends the threads. Idempotent. */
+    /**
+     * Stops replicating, closes every stream and ends the threads. Idempotent. Not under this
+     * object's lock: the stream threads it waits for may be waiting for that lock to commit.
+     */
     @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
-        }
+    public void close() {
         synchronized (proposing) {
+            if (closed) {
+                return;
+            }
             closed = true;
         }
         replica.writer().listen(index -> { }, index -> { });

@@ -158,7 +158,8 @@ public final class Replica implements AutoCloseable {
 
     /**
      * @param elected the leader won an election: only one can have won {@code term}, so it is
-     *                followed whoever this node voted for (the vote stands)
+     *                followed whoever this node voted for, unless it already follows another
+     *                leader in that term
      */
     public CompletableFuture<Boolean> follow(long term, String leaderId, boolean elected) {
         return writer.submit(log -> {
@@ -166,11 +167,10 @@ public final class Replica implements AutoCloseable {
             if (term < m.currentTerm()) {
                 return false;
             }
-            if (elected && term == m.currentTerm() && m.votedFor() != null) {
-                return true;
-            }
-            // A vote for a candidate (its name) is a vote for the leader it became (name#incarnation).
-            if (term == m.currentTerm() && m.votedFor() != null && !Election.sameNode(m.votedFor(), leaderId)) {
+            boolean votedForAnother = m.votedFor() != null && !Election.sameNode(m.votedFor(), leaderId);
+            // A vote given to another candidate does not keep out the leader a majority elected; a
+            // leader already followed in this term does (a leader's id is name#incarnation).
+            if (term == m.currentTerm() && votedForAnother && (!elected || m.votedFor().contains("#"))) {
                 return false;
             }
             if (term != m.currentTerm() || !leaderId.equals(m.votedFor())) {

@@ -230,6 +230,35 @@ class ElectionTest {
         assertNotNull(c.agreedLeader(), "a leader once every fault is healed");
     }
 
+    @Test
+    void aLeaderWhoseRecordedTermMovedOnStepsDownAtItsNextStep() {
+        SimulatedCluster c = new SimulatedCluster(70, "n1", "n2", "n3");
+        c.runMillis(3_000);
+        SimulatedCluster.Node leader = c.agreedLeader();
+        long term = leader.election.term();
+        // The node accepted a newer leader's stream on another thread: the term is on disk, the election has not seen it.
+        leader.disk.term = term + 1;
+        leader.disk.votedFor = "n9#1";
+        leader.election.tick(c.now);
+        assertEquals(Election.Role.FOLLOWER, leader.election.role());
+        assertEquals(term + 1, leader.election.term());
+        assertTrue(leader.changes.get(leader.changes.size() - 1).contains("was recorded"), leader.changes.toString());
+    }
+
+    @Test
+    void aLeaderHearingAnotherLeaderOfALaterTermFollowsIt() {
+        SimulatedCluster c = new SimulatedCluster(71, "n1", "n2", "n3");
+        c.runMillis(3_000);
+        SimulatedCluster.Node leader = c.agreedLeader();
+        long term = leader.election.term();
+        assertTrue(leader.election.leaderHeard(term, leader.id, c.now), "its own heartbeat echoed changes nothing");
+        assertEquals(Election.Role.LEADER, leader.election.role());
+        assertTrue(leader.election.leaderHeard(term + 1, "n9", c.now));
+        assertEquals(Election.Role.FOLLOWER, leader.election.role());
+        assertEquals("n9", leader.election.leader());
+        assertFalse(leader.election.leaderHeard(term, "n8", c.now), "a leader of an older term is stale");
+    }
+
     private static Election.Effects noEffects() {
         List<String> ignored = new ArrayList<>();
         return new Election.Effects() {

@@ -58,13 +58,8 @@ final class SimulatedCluster {
         long lastTerm;
 
         @Override
-        public long lastIndex() {
-            return lastIndex;
-        }
-
-        @Override
-        public long lastTerm() {
-            return lastTerm;
+        public long[] end() {
+            return new long[] {lastIndex, lastTerm};
         }
     }
 

@@ -123,6 +123,23 @@ class ReplicationStreamTest {
     }
 
     @Test
+    void aProposalReplacedByAnotherLeadersEntryIsNeverAnsweredWithThatEntrysResult() throws Exception {
+        // This node proposed index 1 in term 1 as a leader; a leader of term 2 put its own entry there.
+        java.util.concurrent.CompletableFuture<byte[]> mine = replica.applier().await(1, 1);
+        leaderSays(2);
+        awaitFrame().release();
+        ByteBuf records = Unpooled.buffer();
+        RecordCodec.write(records, 2, 1, KvCommand.put("k", "theirs".getBytes(StandardCharsets.UTF_8)).encode());
+        ch.writeInbound(ReplicationCodec.append(ByteBufAllocator.DEFAULT, new ReplicationCodec.Append(1, 2, 1, 0, 0), records));
+        awaitFrame().release();
+        await().atMost(Duration.ofSeconds(10)).until(mine::isDone);
+        java.util.concurrent.ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.ExecutionException.class,
+                mine::get);
+        assertTrue(e.getCause() instanceof NotLeaderException, e.toString());
+        assertTrue(e.getCause().getMessage().contains("another leader replaced it"), e.getCause().getMessage());
+    }
+
+    @Test
     void aLengthOverTheLimitClosesTheStreamAtOnce() {
         ch.writeInbound(Unpooled.buffer(4).writeInt(MAX_FRAME + 1));
         assertFalse(ch.isOpen(), "refused from its four bytes, before any of the frame is buffered");

@@ -10,7 +10,8 @@ import picocli.CommandLine.Spec;
         header = "Benchmarks against a baseline measured in the same run.",
         mixinStandardHelpOptions = true,
         description = "Benchmarks. Each prints a table (or JSON with --json) of what it measured.",
-        subcommands = {RttBench.class, FanoutBench.class, DetectionBench.class, TlsBench.class, KvBench.class, CatchUpBench.class, EmulatedFollowers.class})
+        subcommands = {RttBench.class, FanoutBench.class, DetectionBench.class, TlsBench.class, KvBench.class, CatchUpBench.class, FailoverBench.class,
+            EmulatedFollowers.class})
 public final class BenchCommand implements Runnable {
 
     @Spec
@@ -18,6 +19,6 @@ public final class BenchCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "a benchmark is required: rtt, fanout, detection, tls, kv or catchup");
+        throw new ParameterException(spec.commandLine(), "a benchmark is required: rtt, fanout, detection, tls, kv, catchup or failover");
     }
 }

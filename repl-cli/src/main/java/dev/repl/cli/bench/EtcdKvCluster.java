@@ -31,12 +31,21 @@ final class EtcdKvCluster implements KvTarget {
     private static final Duration START = Duration.ofSeconds(60);
 
     private final String etcd;
+    private final Path root;
     private final List<Process> members = new ArrayList<>();
+    private final List<List<String>> commands = new ArrayList<>();
+    private final int[] clientPorts = new int[3];
+    private final HttpClient http = HttpClient.newHttpClient();
     private final String leaderClient;
 
     EtcdKvCluster(String etcd, Path root, PrintWriter err) throws IOException, InterruptedException {
+        this(etcd, root, List.of(), err);
+    }
+
+    /** @param flags given to every member, such as {@code --heartbeat-interval} and {@code --election-timeout} */
+    EtcdKvCluster(String etcd, Path root, List<String> flags, PrintWriter err) throws IOException, InterruptedException {
         this.etcd = etcd;
-        int[] clientPorts = new int[3];
+        this.root = root;
         int[] peerPorts = new int[3];
         StringBuilder initial = new StringBuilder();
         for (int i = 0; i < 3; i++) {
@@ -54,13 +63,14 @@ final class EtcdKvCluster implements KvTarget {
             for (int i = 0; i < 3; i++) {
                 // Tied to this process's life by a pipe, as the repl nodes are: when the bench dies, etcd goes too.
                 // The shell lives as long as etcd does, so a member that fails is seen to have exited.
-                List<String> command = List.of("/bin/sh", "-c", "exec 3<&0; \"$0\" \"$@\" <&- 3<&- & pid=$!; (cat <&3 >/dev/null; kill $pid 2>/dev/null) & wait $pid", etcd,
+                List<String> command = new ArrayList<>(List.of("/bin/sh", "-c", "exec 3<&0; \"$0\" \"$@\" <&- 3<&- & pid=$!; (cat <&3 >/dev/null; kill $pid 2>/dev/null) & wait $pid", etcd,
                         "--name", "e" + i, "--data-dir", root.resolve("e" + i).toString(),
                         "--listen-client-urls", "http://127.0.0.1:" + clientPorts[i], "--advertise-client-urls", "http://127.0.0.1:" + clientPorts[i],
                         "--listen-peer-urls", "http://127.0.0.1:" + peerPorts[i], "--initial-advertise-peer-urls", "http://127.0.0.1:" + peerPorts[i],
-                        "--initial-cluster", initial.toString(), "--initial-cluster-state", "new", "--initial-cluster-token", "repl-bench");
-                members.add(new ProcessBuilder(command).redirectErrorStream(true)
-                        .redirectOutput(Redirect.appendTo(root.resolve("e" + i + ".log").toFile())).start());
+                        "--initial-cluster", initial.toString(), "--initial-cluster-state", "new", "--initial-cluster-token", "repl-bench"));
+                command.addAll(flags);
+                commands.add(command);
+                members.add(launch(i));
             }
             leaderClient = findLeader(clientPorts, root, err);
         } catch (IOException | InterruptedException | RuntimeException e) {
@@ -69,13 +79,65 @@ final class EtcdKvCluster implements KvTarget {
         }
     }
 
+    private Process launch(int member) throws IOException {
+        return new ProcessBuilder(commands.get(member)).redirectErrorStream(true)
+                .redirectOutput(Redirect.appendTo(root.resolve("e" + member + ".log").toFile())).start();
+    }
+
     @Override
     public String system() {
         return "etcd";
     }
 
+    /** SIGKILL to member {@code member}'s etcd (not its wrapper shell, which then exits). */
+    void kill(int member) throws InterruptedException {
+        Process wrapper = members.get(member);
+        wrapper.descendants().forEach(ProcessHandle::destroyForcibly);
+        wrapper.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    /** Starts a killed member again on its data directory. */
+    void restart(int member) throws IOException {
+        members.set(member, launch(member));
+    }
+
+    String clientAddress(int member) {
+        return "127.0.0.1:" + clientPorts[member];
+    }
+
+    /**
+     * Member {@code member}'s view: its raft term, and whether it is the leader; null when it does
+     * not answer within {@code timeout}.
+     */
+    long[] status(int member, Duration timeout) throws InterruptedException {
+        try {
+            HttpResponse<String> status = http.send(HttpRequest.newBuilder(URI.create("http://" + clientAddress(member) + "/v3/maintenance/status"))
+                    .POST(HttpRequest.BodyPublishers.ofString("{}")).timeout(timeout).build(), HttpResponse.BodyHandlers.ofString());
+            JsonNode body = Json.mapper().readTree(status.body());
+            String id = body.path("header").path("member_id").asText();
+            String leader = body.path("leader").asText();
+            if (id.isEmpty()) {
+                return null;
+            }
+            return new long[] {body.path("raft_term").asLong(), id.equals(leader) ? 1 : 0, leader.isEmpty() || leader.equals("0") ? 0 : 1};
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** A put of {@code key} through member {@code member} (a follower forwards it to its leader). */
+    HttpRequest write(int member, String key, byte[] value, Duration timeout) {
+        byte[] body;
+        try {
+            body = Json.mapper().writeValueAsBytes(Map.of("key", key.getBytes(StandardCharsets.UTF_8), "value", value));
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+        return HttpRequest.newBuilder(URI.create("http://" + clientAddress(member) + "/v3/kv/put")).timeout(timeout)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+    }
+
     private String findLeader(int[] clientPorts, Path root, PrintWriter err) throws InterruptedException, IOException {
-        HttpClient http = HttpClient.newHttpClient();
         long deadline = System.nanoTime() + START.toNanos();
         while (System.nanoTime() < deadline) {
             for (int i = 0; i < members.size(); i++) {
@@ -107,15 +169,9 @@ final class EtcdKvCluster implements KvTarget {
 
     @Override
     public HttpRequest write(String key, byte[] value) {
-        byte[] body;
-        try {
-            // The gateway's JSON carries bytes as base64, which Jackson writes for a byte[].
-            body = Json.mapper().writeValueAsBytes(Map.of("key", key.getBytes(StandardCharsets.UTF_8), "value", value));
-        } catch (JsonProcessingException e) {
-            throw new UncheckedIOException(e);
-        }
-        return HttpRequest.newBuilder(URI.create("http://" + leaderClient + "/v3/kv/put")).timeout(Duration.ofSeconds(30))
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+        // The gateway's JSON carries bytes as base64, which Jackson writes for a byte[].
+        int member = List.of(clientAddress(0), clientAddress(1), clientAddress(2)).indexOf(leaderClient);
+        return write(member, key, value, Duration.ofSeconds(30));
     }
 
     @Override
