@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -81,6 +82,8 @@ public final class FailoverBench implements Callable<Integer> {
 
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static final Duration REQUEST = Duration.ofSeconds(2);
+    /** How often a write is sent after the kill: the resolution of the failover time. */
+    private static final long PROBE_EVERY_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(10);
 
     /** How a write ended: committed, known not to be (refused, never sent), or unknown (sent, no answer). */
     enum Outcome { OK, FAILED, UNKNOWN }
@@ -162,25 +165,27 @@ public final class FailoverBench implements Callable<Integer> {
         for (int k = 1; k <= kills; k++) {
             long[] leader = awaitAllUp(members);
             int victim = (int) leader[0];
-            Kill kill = new Kill(members, http, victim);
-            Thread client = new Thread(kill, "failover-client");
+            Stream stream = new Stream(members, http, victim);
+            Thread client = new Thread(stream, "failover-stream");
             client.start();
-            kill.awaitFlowing();
+            stream.awaitFlowing();
             Thread.sleep(100 + ThreadLocalRandom.current().nextInt(200)); // at a random point of the stream
-            kill.killedAt = System.nanoTime();
+            long killedAt = System.nanoTime();
+            stream.killedAt = killedAt;
             members.kill(victim);
+            Probes probes = new Probes(members, http, victim, killedAt);
+            long committedAt = probes.run();
             client.join(WAIT.toMillis());
-            if (kill.committedAt == 0) {
-                kill.stop.set(true);
-                client.join(WAIT.toMillis());
+            if (committedAt == 0) {
                 throw new CommandFailedException(members.system() + ": no write committed within " + WAIT.toSeconds() + " s of killing the leader");
             }
-            long ms = (kill.committedAt - kill.killedAt) / 1_000;
-            failover.recordValue(ms);
-            unknownTotal += kill.unknown;
-            unknownMax = Math.max(unknownMax, kill.unknown);
+            long micros = (committedAt - killedAt) / 1_000;
+            long unknown = probes.unknown + stream.unknown;
+            failover.recordValue(micros);
+            unknownTotal += unknown;
+            unknownMax = Math.max(unknownMax, unknown);
             err.printf(Locale.ROOT, "failover: %s kill %d/%d of member %d: %.1f ms to a commit, %d write(s) unknown%n", members.system(), k, kills,
-                    victim + 1, ms / 1000.0, kill.unknown);
+                    victim + 1, micros / 1000.0, unknown);
             err.flush();
             members.restart(victim);
         }
@@ -188,19 +193,30 @@ public final class FailoverBench implements Callable<Integer> {
                 failover.getValueAtPercentile(99) / 1000.0, failover.getMaxValue() / 1000.0, unknownTotal, unknownMax, -1, -1, -1);
     }
 
-    /** One kill's client: writes to the leader, follows refusals to the next one, and stops at the first commit after the kill. */
-    private static final class Kill implements Runnable {
+    /** How a sent write ended, from its answer or the lack of one. */
+    private static Outcome outcomeOf(Members members, HttpResponse<String> response, Throwable failure) {
+        if (failure == null) {
+            return members.outcome(response);
+        }
+        Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        // Never connected: nothing was sent. Anything else after the request left: it may commit yet.
+        return cause instanceof ConnectException ? Outcome.FAILED : Outcome.UNKNOWN;
+    }
+
+    /**
+     * The client's stream of writes to the leader, one at a time, until the kill: the write in
+     * flight then is the one a real client is left not knowing about.
+     */
+    private static final class Stream implements Runnable {
 
         private final Members members;
         private final HttpClient http;
         private final int victim;
-        private final AtomicBoolean stop = new AtomicBoolean();
         private final java.util.concurrent.CountDownLatch flowing = new java.util.concurrent.CountDownLatch(3);
         volatile long killedAt;
-        volatile long committedAt;
-        long unknown;
+        volatile long unknown;
 
-        Kill(Members members, HttpClient http, int victim) {
+        Stream(Members members, HttpClient http, int victim) {
             this.members = members;
             this.http = http;
             this.victim = victim;
@@ -214,52 +230,74 @@ public final class FailoverBench implements Callable<Integer> {
 
         @Override
         public void run() {
-            int target = victim;
             long n = 0;
-            while (!stop.get()) {
-                long sentAt = System.nanoTime();
-                Outcome outcome;
-                int hint = -1;
+            while (killedAt == 0) {
+                HttpResponse<String> response = null;
+                Throwable failure = null;
                 try {
-                    HttpResponse<String> r = http.send(members.write(target, "f-" + n++), HttpResponse.BodyHandlers.ofString());
-                    outcome = members.outcome(r);
-                    hint = members.hint(r);
-                } catch (ConnectException e) {
-                    outcome = Outcome.FAILED; // never connected: nothing was sent
+                    response = http.send(members.write(victim, "s-" + n++), HttpResponse.BodyHandlers.ofString());
                 } catch (IOException e) {
-                    outcome = Outcome.UNKNOWN; // sent, and the answer lost with the connection or the time
+                    failure = e;
                 } catch (InterruptedException e) {
                     return;
                 }
-                long killed = killedAt;
-                if (killed == 0) {
-                    if (outcome == Outcome.OK) {
-                        flowing.countDown();
-                    }
-                    continue; // before the kill: the stream keeps going to the leader
-                }
-                if (outcome == Outcome.OK && target != victim && sentAt - killed > 0 || outcome == Outcome.OK && target != victim) {
-                    committedAt = System.nanoTime();
-                    return;
-                }
-                if (outcome == Outcome.UNKNOWN) {
-                    unknown++;
-                }
-                if (outcome != Outcome.OK) {
-                    target = hint >= 0 && hint != victim ? hint : (target + 1) % 3 == victim ? (target + 2) % 3 : (target + 1) % 3;
-                    if (hint < 0) {
-                        pause();
-                    }
+                Outcome outcome = outcomeOf(members, response, failure);
+                if (killedAt != 0) {
+                    unknown += outcome == Outcome.UNKNOWN ? 1 : 0; // in flight at the kill
+                } else if (outcome == Outcome.OK) {
+                    flowing.countDown();
                 }
             }
         }
+    }
 
-        private static void pause() {
-            try {
-                Thread.sleep(1); // no leader known: ask again at once, but not in a spin
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+    /**
+     * After the kill: a write every {@link #PROBE_EVERY_NANOS}, to the surviving members in turn,
+     * each waited for on its own, so that a member answering late does not hide another that
+     * commits early; the same for both systems. Stops sending at the first commit.
+     */
+    private static final class Probes {
+
+        private final Members members;
+        private final HttpClient http;
+        private final int[] survivors;
+        private final long killedAt;
+        private final AtomicLong committedAt = new AtomicLong();
+        private long unknown;
+
+        Probes(Members members, HttpClient http, int victim, long killedAt) {
+            this.members = members;
+            this.http = http;
+            this.survivors = java.util.stream.IntStream.range(0, 3).filter(m -> m != victim).toArray();
+            this.killedAt = killedAt;
+        }
+
+        /** @return when the first write committed (nanoTime), or 0 if none within the wait */
+        long run() throws InterruptedException {
+            List<java.util.concurrent.CompletableFuture<Outcome>> sent = new ArrayList<>();
+            long next = killedAt;
+            for (int n = 0; committedAt.get() == 0 && System.nanoTime() - killedAt < WAIT.toNanos(); n++) {
+                int member = survivors[n % survivors.length];
+                sent.add(http.sendAsync(members.write(member, "p-" + n), HttpResponse.BodyHandlers.ofString())
+                        .handle((response, failure) -> {
+                            Outcome outcome = outcomeOf(members, response, failure);
+                            if (outcome == Outcome.OK) {
+                                committedAt.compareAndSet(0, System.nanoTime());
+                            }
+                            return outcome;
+                        }));
+                next += PROBE_EVERY_NANOS;
+                long sleep = next - System.nanoTime();
+                if (sleep > 0) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(sleep);
+                }
             }
+            for (java.util.concurrent.CompletableFuture<Outcome> f : sent) {
+                if (f.join() == Outcome.UNKNOWN) {
+                    unknown++;
+                }
+            }
+            return committedAt.get();
         }
     }
 
