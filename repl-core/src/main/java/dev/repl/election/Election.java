@@ -30,6 +30,9 @@ import java.util.concurrent.TimeUnit;
  *   <li>A leader that has not heard from a majority for an election timeout steps down
  *       (check-quorum): a leader cut off from the others stops claiming to lead, so clients go
  *       to the new one.</li>
+ *   <li>Two nodes that stand for the same term at once with the same log would each grant the
+ *       other's pre-vote, campaign, and split the vote; of such two, only the lower id is granted
+ *       the pre-vote. A pre-vote changes nothing durable, so this only saves a round.</li>
  *   <li>Any message of a later term makes a node a follower in that term.</li>
  * </ul>
  */
@@ -265,9 +268,18 @@ public final class Election {
             if (r.term() == term) {
                 return new VoteResponse(true, term, self, false, "term " + r.term() + " is this node's own");
             }
-            String behind = behind(r);
-            return behind == null ? new VoteResponse(true, r.term(), self, true, "")
-                    : new VoteResponse(true, term, self, false, behind);
+            long[] end = logEnd();
+            String behind = behind(r, end);
+            if (behind != null) {
+                return new VoteResponse(true, term, self, false, behind);
+            }
+            if (role == Role.PRE_CANDIDATE && r.term() == term + 1 && r.lastTerm() == end[1] && r.lastIndex() == end[0]
+                    && self.compareTo(r.candidate()) < 0) {
+                // Both stand for the same term with the same log: were both granted, both would
+                // campaign and split the vote. The lower id goes on; the other waits for its vote.
+                return new VoteResponse(true, term, self, false, "this node stands for term " + r.term() + " too, with the same log");
+            }
+            return new VoteResponse(true, r.term(), self, true, "");
         }
         if (r.term() > term) {
             save(r.term(), null);
@@ -278,7 +290,7 @@ public final class Election {
         if (votedFor != null && !sameNode(votedFor, r.candidate())) {
             return new VoteResponse(false, term, self, false, "voted for " + votedFor + " in term " + term);
         }
-        String behind = behind(r);
+        String behind = behind(r, logEnd());
         if (behind != null) {
             return new VoteResponse(false, term, self, false, behind);
         }
@@ -318,8 +330,7 @@ public final class Election {
         return id.equals(candidate) || id.startsWith(candidate + "#") || candidate.startsWith(id + "#");
     }
 
-    private String behind(VoteRequest r) {
-        long[] end = logEnd();
+    private static String behind(VoteRequest r, long[] end) {
         long lastIndex = end[0];
         long lastTerm = end[1];
         if (r.lastTerm() > lastTerm || r.lastTerm() == lastTerm && r.lastIndex() >= lastIndex) {

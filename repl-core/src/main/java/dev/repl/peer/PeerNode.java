@@ -319,7 +319,13 @@ public final class PeerNode implements AutoCloseable {
         @Override
         public void send(String peer, Election.VoteRequest request) {
             Peer to = config.peers().stream().filter(p -> p.name().equals(peer)).findFirst().orElseThrow();
-            votes.ask(to, request, answer -> onThread(() -> election.receive(answer, System.nanoTime())));
+            votes.ask(to, request, answer -> {
+                if (!answer.granted()) {
+                    log.info("{}: {} refused its {}vote for term {}: {}", config.id(), peer, request.pre() ? "pre-" : "", request.term(),
+                            answer.reason());
+                }
+                onThread(() -> election.receive(answer, System.nanoTime()));
+            });
         }
 
         @Override

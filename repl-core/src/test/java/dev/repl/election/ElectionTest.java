@@ -231,6 +231,36 @@ class ElectionTest {
     }
 
     @Test
+    void ofTwoNodesStandingAtOnceWithTheSameLogOnlyTheLowerIdIsGrantedThePreVote() {
+        SimulatedCluster.Disk disk = new SimulatedCluster.Disk();
+        disk.term = 4;
+        SimulatedCluster.Log log = new SimulatedCluster.Log();
+        log.lastIndex = 10;
+        log.lastTerm = 4;
+        List<Election.VoteRequest> sent = new ArrayList<>();
+        Election n2 = new Election("n2", List.of("n1", "n3"), SimulatedCluster.TIMEOUT, disk, log, new Election.Effects() {
+            @Override
+            public void send(String peer, Election.VoteRequest request) {
+                sent.add(request);
+            }
+
+            @Override
+            public void roleChanged(Election.Role role, long term, String leader, String why) {
+            }
+        }, new Random(3));
+        n2.start(0);
+        n2.tick(3 * SimulatedCluster.TIMEOUT); // its timer ran out: it stands
+        assertEquals(Election.Role.PRE_CANDIDATE, n2.role());
+        assertEquals(5, sent.get(0).term());
+        Election.VoteResponse toN3 = n2.receive(new Election.VoteRequest(true, 5, "n3", 10, 4), 3 * SimulatedCluster.TIMEOUT);
+        assertFalse(toN3.granted(), "a higher id standing with the same log waits");
+        assertTrue(n2.receive(new Election.VoteRequest(true, 5, "n1", 10, 4), 3 * SimulatedCluster.TIMEOUT).granted(), "a lower id goes on");
+        assertTrue(n2.receive(new Election.VoteRequest(true, 5, "n3", 11, 4), 3 * SimulatedCluster.TIMEOUT).granted(),
+                "a longer log goes on whatever its id");
+        assertEquals(4, disk.term, "pre-votes change nothing durable");
+    }
+
+    @Test
     void aLeaderWhoseRecordedTermMovedOnStepsDownAtItsNextStep() {
         SimulatedCluster c = new SimulatedCluster(70, "n1", "n2", "n3");
         c.runMillis(3_000);
