@@ -59,7 +59,12 @@ public final class Election {
         /** Whom this node voted for (or follows) in its term, or null. */
         String votedFor();
 
-        void save(long term, String votedFor);
+        /**
+         * Records {@code term} and, unless null, the vote in it. Refused (false, nothing changed)
+         * when the recorded term is later, or this term already records another vote or leader:
+         * the node may have moved on outside the election.
+         */
+        boolean save(long term, String votedFor);
     }
 
     /** Where the node's log ends, for the voting rule. */
@@ -110,6 +115,7 @@ public final class Election {
     private final Set<String> refused = new HashSet<>();
     private Started lastElection;
     private String standingWhy;
+    private long standingSince;
 
     /**
      * @param self    this node's id
@@ -197,8 +203,11 @@ public final class Election {
         if (term < this.term) {
             return false;
         }
-        if (term > this.term) {
-            save(term, from);
+        if (term > this.term && !save(term, from)) {
+            catchUp(now);
+            if (term < this.term) {
+                return false;
+            }
         }
         if (role == Role.LEADER && from.equals(self)) {
             return true; // its own heartbeat, echoed
@@ -216,8 +225,11 @@ public final class Election {
     public void termSeen(long term, String why, long now) {
         catchUp(now);
         if (term > this.term) {
-            save(term, null);
-            becomeFollower(now, term, null, why);
+            if (save(term, null)) {
+                becomeFollower(now, term, null, why);
+            } else {
+                catchUp(now);
+            }
         }
     }
 
@@ -237,9 +249,20 @@ public final class Election {
         }
     }
 
-    private void save(long newTerm, String votedFor) {
-        storage.save(newTerm, votedFor);
+    private boolean save(long newTerm, String votedFor) {
+        if (!storage.save(newTerm, votedFor)) {
+            return false;
+        }
         term = newTerm;
+        return true;
+    }
+
+    /** This node cannot lead after all (its log would not take the term): it follows, and stands again on its timer. */
+    public void stepDown(String why, long now) {
+        catchUp(now);
+        if (role == Role.LEADER) {
+            becomeFollower(now, term, null, why);
+        }
     }
 
     /** A leader heard from a majority of the cluster (itself included) just now. */
@@ -274,15 +297,19 @@ public final class Election {
                 return new VoteResponse(true, term, self, false, behind);
             }
             if (role == Role.PRE_CANDIDATE && r.term() == term + 1 && r.lastTerm() == end[1] && r.lastIndex() == end[0]
-                    && self.compareTo(r.candidate()) < 0) {
-                // Both stand for the same term with the same log: were both granted, both would
-                // campaign and split the vote. The lower id goes on; the other waits for its vote.
+                    && self.compareTo(r.candidate()) < 0 && now - standingSince < timeoutNanos / 4) {
+                // Both stood at once for the same term with the same log: were both granted, both
+                // would campaign and split the vote. The lower id goes on; the other waits for its
+                // vote. Only early in a round: a round that cannot win must not hold the other back.
                 return new VoteResponse(true, term, self, false, "this node stands for term " + r.term() + " too, with the same log");
             }
             return new VoteResponse(true, r.term(), self, true, "");
         }
         if (r.term() > term) {
-            save(r.term(), null);
+            if (!save(r.term(), null)) {
+                catchUp(now);
+                return new VoteResponse(false, this.term, self, false, "this node has moved to term " + this.term);
+            }
             becomeFollower(now, r.term(), null, r.candidate() + " stands in term " + r.term());
             term = r.term();
         }
@@ -294,7 +321,10 @@ public final class Election {
         if (behind != null) {
             return new VoteResponse(false, term, self, false, behind);
         }
-        save(term, r.candidate());
+        if (!save(term, r.candidate())) {
+            catchUp(now);
+            return new VoteResponse(false, this.term, self, false, "this node follows " + storage.votedFor() + " in term " + this.term);
+        }
         resetTimer(now); // a vote given: give the candidate its time
         return new VoteResponse(false, term, self, true, "");
     }
@@ -304,8 +334,11 @@ public final class Election {
         catchUp(now);
         long term = this.term;
         if (r.term() > term && !(r.pre() && r.granted())) {
-            save(r.term(), null);
-            becomeFollower(now, r.term(), null, r.voter() + " is in term " + r.term());
+            if (save(r.term(), null)) {
+                becomeFollower(now, r.term(), null, r.voter() + " is in term " + r.term());
+            } else {
+                catchUp(now);
+            }
             return;
         }
         boolean counts = r.pre() ? role == Role.PRE_CANDIDATE && r.term() == term + 1 : role == Role.CANDIDATE && r.term() == term;
@@ -343,6 +376,7 @@ public final class Election {
         role = Role.PRE_CANDIDATE;
         leader = null;
         standingWhy = why;
+        standingSince = now;
         granted.clear();
         refused.clear();
         granted.add(self);
@@ -360,7 +394,10 @@ public final class Election {
 
     private void campaign(long now) {
         long term = this.term + 1;
-        save(term, self);
+        if (!save(term, self)) {
+            catchUp(now); // the node took that term outside the election: it follows there
+            return;
+        }
         role = Role.CANDIDATE;
         leader = null;
         granted.clear();

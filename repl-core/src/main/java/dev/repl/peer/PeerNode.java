@@ -220,8 +220,9 @@ public final class PeerNode implements AutoCloseable {
             leading = LeaderLog.elected(config.id(), replica, config.log(), config.peers(), config.security(), term,
                     later -> onThread(() -> election.termSeen(later, "a follower is in term " + later, System.nanoTime())));
         } catch (RuntimeException e) {
-            log.error("{}: cannot lead term {}: {}", config.id(), term, e.getMessage());
-            return; // without heartbeats no majority answers it, and check-quorum ends the lead
+            log.warn("{}: cannot lead term {}: {}", config.id(), term, e.getMessage());
+            election.stepDown("could not take the lead of term " + term + ": " + e.getMessage(), System.nanoTime());
+            return;
         }
         leading.serve(clientAddress);
         leaderLog = leading;
@@ -283,9 +284,9 @@ public final class PeerNode implements AutoCloseable {
         }
 
         @Override
-        public void save(long term, String votedFor) {
+        public boolean save(long term, String votedFor) {
             try {
-                replica.vote(term, votedFor).get(30, TimeUnit.SECONDS);
+                return replica.vote(term, votedFor).get(30, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted while recording term " + term, e);

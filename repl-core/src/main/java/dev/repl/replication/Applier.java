@@ -129,9 +129,9 @@ final class Applier implements AutoCloseable {
         return proposals.computeIfAbsent(index, i -> new Waiting(term, new CompletableFuture<>())).answer();
     }
 
-    /** Forgets a proposal's future (its client was answered otherwise). */
-    void forget(long index) {
-        proposals.remove(index);
+    /** Forgets the future of the proposal at {@code index} in {@code term} (its client was answered otherwise); not a later one's. */
+    void forget(long index, long term) {
+        proposals.computeIfPresent(index, (i, waiting) -> waiting.term() == term ? null : waiting);
     }
 
     /** Completes once everything up to {@code index} is applied. */

@@ -194,10 +194,7 @@ public final class FollowerLog implements ReplicationStreams {
             long leaderTerm = from.term();
             String leaderId = this.leaderId;
             CompletableFuture<AppendRules.Outcome> done = replica.writer().submit(log -> {
-                // In the writer's order: a newer leader may have been followed since this frame was read.
-                if (replica.currentTerm() != leaderTerm || peers == null && !leaderId.equals(replica.votedFor())) {
-                    throw new ProtocolException("an append of " + leaderId + " in term " + leaderTerm + ", which this node no longer follows");
-                }
+                checkStillFollows(leaderId, leaderTerm);
                 return AppendRules.apply(log, m.prevIndex(), m.prevTerm(), records, commit, leaderTerm);
             }, records.readableBytes());
             done.whenComplete((outcome, failure) -> {
@@ -226,7 +223,10 @@ public final class FollowerLog implements ReplicationStreams {
             ByteBuf bytes = ownCopy(frame);
             long received = m.offset() + bytes.readableBytes();
             SnapshotStore store = replica.snapshots();
+            long leaderTerm = from.term();
+            String leaderId = this.leaderId;
             CompletableFuture<SnapshotStore.Snapshot> written = replica.writer().submit(log -> {
+                checkStillFollows(leaderId, leaderTerm);
                 if (m.offset() == 0) {
                     closeIncoming();
                     incoming = FileChannel.open(store.incoming(), StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
@@ -276,6 +276,18 @@ public final class FollowerLog implements ReplicationStreams {
          */
         private ByteBuf ownCopy(ByteBuf frame) {
             return ctx.alloc().directBuffer(frame.readableBytes()).writeBytes(frame, frame.readerIndex(), frame.readableBytes());
+        }
+
+        /**
+         * On the writer thread, before a leader's frame changes anything or is answered: a newer
+         * term may have been taken since the frame was read (a vote, a newer leader's stream), and
+         * an answer in the old term would count toward the old leader's majority.
+         */
+        private void checkStillFollows(String leaderId, long leaderTerm) {
+            if (replica.currentTerm() != leaderTerm || peers == null && !leaderId.equals(replica.votedFor())) {
+                throw new ProtocolException("a frame of " + leaderId + " in term " + leaderTerm + ", which this node no longer follows"
+                        + " (term " + replica.currentTerm() + ")");
+            }
         }
 
         private void closeIncoming() throws IOException {

@@ -206,6 +206,7 @@ public final class LeaderLog implements AutoCloseable {
         CompletableFuture<Long> committed = new CompletableFuture<>();
         synchronized (proposing) {
             if (closed) {
+                record.release();
                 throw new NotLeaderException(name + " no longer leads term " + term + "; nothing was written");
             }
             index = ++lastProposed;
@@ -246,7 +247,7 @@ public final class LeaderLog implements AutoCloseable {
 
     /** Forgets a proposal whose client was answered otherwise (it timed out); it may still commit. */
     public void forget(long index) {
-        replica.applier().forget(index);
+        replica.applier().forget(index, term);
         uncommitted.remove(index);
     }
 
@@ -321,7 +322,7 @@ public final class LeaderLog implements AutoCloseable {
         // its outcome is unknown, and the applier must not answer it with another leader's entry.
         NotLeaderException gone = new NotLeaderException(name + " stopped leading term " + term + " before the write committed");
         uncommitted.values().forEach(p -> {
-            replica.applier().forget(p.index());
+            replica.applier().forget(p.index(), term);
             p.applied().completeExceptionally(gone);
             p.committed().completeExceptionally(gone);
         });

@@ -182,20 +182,25 @@ public final class Replica implements AutoCloseable {
     }
 
     /**
-     * Durably records {@code term} and the vote given in it ({@code votedFor}, or null for none),
-     * in order with the log's changes. An election's storage: it never goes back a term.
+     * Durably records {@code term} and the vote given in it ({@code votedFor}, or null for none
+     * yet), in order with the log's changes; completes with whether it did. An election's storage,
+     * checked here because the node's streams change the term too: a term never goes back, and a
+     * vote (or a leader followed) in a term is never replaced by another in the same term.
      */
-    public CompletableFuture<Void> vote(long term, String votedFor) {
+    public CompletableFuture<Boolean> vote(long term, String votedFor) {
         return writer.submit(log -> {
             DataDir.Metadata m = dataDir.metadata();
             if (term < m.currentTerm()) {
-                throw new IllegalStateException("term " + term + " is older than the recorded " + m.currentTerm());
+                return false;
             }
-            if (term != m.currentTerm() || !java.util.Objects.equals(votedFor, m.votedFor())) {
+            if (term == m.currentTerm() && m.votedFor() != null) {
+                return votedFor == null || Election.sameNode(m.votedFor(), votedFor);
+            }
+            if (term != m.currentTerm() || votedFor != null) {
                 newTerm(term);
                 dataDir.save(m.withVote(term, votedFor));
             }
-            return null;
+            return true;
         }, 0);
     }
 

@@ -40,7 +40,7 @@ final class SimulatedCluster {
         }
 
         @Override
-        public void save(long term, String votedFor) {
+        public boolean save(long term, String votedFor) {
             if (term < this.term) {
                 throw new AssertionError("term went back from " + this.term + " to " + term);
             }
@@ -50,6 +50,7 @@ final class SimulatedCluster {
             this.term = term;
             this.votedFor = votedFor;
             saves++;
+            return true;
         }
     }
 
