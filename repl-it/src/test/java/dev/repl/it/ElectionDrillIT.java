@@ -22,7 +22,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * resumed, a rolling restart — while clients on a host of their own put, get and compare-and-set
  * and a writer writes keys once each. Replay with the seed it prints:
  * {@code mvn -B -pl repl-it verify -Dit.test=ElectionDrillIT -Delection.seed=SEED [-Delection.faults=1000]
- * [-Delection.perHistory=10] [-Delection.args="--heartbeat-interval 50ms --election-timeout 200ms"]}.
+ * [-Delection.perHistory=10] [-Delection.holdMs=2000] [-Delection.args="--heartbeat-interval 40ms --election-timeout 200ms"]}.
  * Asserted, each failure naming the seed: every history is linearizable, no acknowledged write is
  * lost, a fault on the leader is followed by another leader, and every heal by one leader that
  * every member follows with the same log; nothing is left behind.
@@ -54,7 +54,7 @@ class ElectionDrillIT {
         try (NetnsPeers cluster = new NetnsPeers(repl, 3, args)) {
             cluster.start();
             prefix = cluster.prefix();
-            drill = new ElectionDrill(cluster, seed, 2_000);
+            drill = new ElectionDrill(cluster, seed, Long.getLong("election.holdMs", 2_000));
             try (ElectionClients clients = new ElectionClients(cluster, seed)) {
                 drill.run(faults, perHistory, clients, System.out);
                 clients.close();
