@@ -1,9 +1,12 @@
 package dev.repl.admin;
 
+import dev.repl.election.ElectionStatus;
 import dev.repl.liveness.FollowerStatus;
 import dev.repl.node.LeaderTracker;
 import dev.repl.replication.FollowerReplication;
 import dev.repl.replication.LogStatus;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 
 /** Renders {@link NodeStatus} as the plain-text table {@code repl status} prints. */
 public final class StatusTable {
@@ -23,6 +26,16 @@ public final class StatusTable {
             out.append(String.format("log term %d, entries %d..%d, commit %d, applied %d, snapshot %d, digest %016x, fsync p50 %s p99 %s%n",
                     log.term(), log.firstIndex(), log.lastIndex(), log.commitIndex(), log.appliedIndex(), log.snapshotIndex(), log.digest(),
                     micros(log.fsyncP50Us()), micros(log.fsyncP99Us())));
+        }
+        ElectionStatus election = status.election();
+        if (election != null) {
+            out.append(String.format("election term %d, leader %s%s%n", election.term(), election.leader() == null ? "unknown" : election.leader(),
+                    election.lastElection() == null ? "" : ", this node last stood for term " + election.lastElection().term() + " at "
+                            + Instant.ofEpochMilli(election.lastElection().atEpochMs()).truncatedTo(ChronoUnit.MILLIS) + ": "
+                            + election.lastElection().why()));
+            for (ElectionStatus.Member m : election.members()) {
+                out.append(String.format("  %-12s %-21s %s%n", m.id(), m.address(), m.role()));
+            }
         }
         if (!status.isLeader()) {
             LeaderTracker.Status leader = status.leader();

@@ -93,6 +93,30 @@ class BenchIT {
     }
 
     @Test
+    void failoverKillsTheLeaderAndTimesTheNextCommitAgainstEtcd() {
+        boolean etcd = Files.isExecutable(Path.of("/usr/bin/etcd"));
+        if (!etcd && System.getenv("CI") != null) {
+            fail("repl bench failover --vs-etcd needs /usr/bin/etcd (apt-get install -y etcd-server); .ci/run installs it");
+        }
+        List<String> args = new ArrayList<>(List.of("bench", "failover", "--kills", "2", "--json"));
+        if (etcd) {
+            args.add("--vs-etcd");
+        }
+        ReplProcess bench = repl.run(Duration.ofSeconds(180), args.toArray(String[]::new));
+        assertEquals(0, bench.exitCode(), bench.stdout() + bench.stderr());
+        JsonNode json = Json.parse(bench.stdout());
+        List<String> systems = new ArrayList<>();
+        for (JsonNode r : json.get("results")) {
+            systems.add(r.get("system").asText());
+            assertEquals(2, r.get("kills").asInt());
+            // Another leader committed after each kill: at least the election timeout after the last heartbeat.
+            assertTrue(r.get("p50Ms").asDouble() > 0 && r.get("maxMs").asDouble() >= r.get("p50Ms").asDouble(), r.toString());
+        }
+        assertEquals(etcd ? List.of("repl", "etcd") : List.of("repl"), systems);
+        assertEquals(2, bench.stderr().lines().filter(l -> l.startsWith("failover: repl kill")).count(), bench.stderr());
+    }
+
+    @Test
     void catchUpTimesANewFollowerAgainstTheDiskAndTheNetwork() {
         ReplProcess bench = repl.run(Duration.ofSeconds(180), "bench", "catchup", "--mib", "16", "--json");
         assertEquals(0, bench.exitCode(), bench.stdout() + bench.stderr());
