@@ -134,7 +134,8 @@ class LivenessIT {
         cluster.followers.get(0).stop();
         repl.start("node", "--role", "follower", "--port", Integer.toString(cluster.followerPorts[0]), "--name", "follower-1",
                 "--admin-port", Integer.toString(followerAdmin)).awaitLog("leader up", START);
-        ReplProcess status = repl.run(START, "status", "--admin", "127.0.0.1:" + followerAdmin, "--json");
+        // What it shows is tested, not how fast: a node starved by a busy machine may take over the default 2 s.
+        ReplProcess status = repl.run(START, "status", "--admin", "127.0.0.1:" + followerAdmin, "--json", "--timeout", "30s");
         assertEquals(0, status.exitCode(), status.stderr());
         JsonNode view = Json.parse(status.stdout());
         assertEquals("follower", view.get("role").asText());
