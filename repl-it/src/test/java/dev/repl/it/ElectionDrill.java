@@ -176,34 +176,15 @@ final class ElectionDrill {
         return -1;
     }
 
-    /** The leader the members other than {@code excluded} agree on, if it is not {@code excluded}; else -1. */
+    /** The leader the members other than {@code excluded} agree on, every one of them answering; else -1. */
     private int leaderAmong(int excluded) {
-        int leader = -1;
-        long term = -1;
-        List<JsonNode> others = new ArrayList<>();
-        for (int m = 0; m < cluster.members(); m++) {
-            if (m == excluded) {
-                continue;
-            }
-            JsonNode s = cluster.status(m);
-            if (s == null) {
-                return -1;
-            }
-            others.add(s);
-            if (s.path("role").asText().equals("leader")) {
-                leader = m;
-                term = s.path("election").path("term").asLong();
-            }
-        }
-        if (leader < 0) {
-            return -1;
-        }
-        for (JsonNode s : others) {
-            if (!s.path("election").path("leader").asText().equals(NetnsPeers.id(leader)) || s.path("election").path("term").asLong() != term) {
+        JsonNode[] statuses = new JsonNode[cluster.members()];
+        for (int m = 0; m < statuses.length; m++) {
+            if (m != excluded && (statuses[m] = cluster.status(m)) == null) {
                 return -1;
             }
         }
-        return leader;
+        return Agreement.leader(statuses, NetnsPeers::id);
     }
 
     /** Waits until every member agrees on one leader and has applied the same log; the leader, or -1. */

@@ -138,27 +138,10 @@ final class NetnsPeers implements AutoCloseable {
     /** The member every answering member agrees leads, in one term, or -1. */
     int agreedLeader() {
         JsonNode[] statuses = new JsonNode[members];
-        int leader = -1;
         for (int m = 0; m < members; m++) {
             statuses[m] = status(m);
-            if (statuses[m] != null && statuses[m].path("role").asText().equals("leader")) {
-                if (leader >= 0) {
-                    return -1;
-                }
-                leader = m;
-            }
         }
-        if (leader < 0) {
-            return -1;
-        }
-        long term = statuses[leader].path("election").path("term").asLong();
-        for (int m = 0; m < members; m++) {
-            if (m != leader && statuses[m] != null && (!statuses[m].path("election").path("leader").asText().equals(id(leader))
-                    || statuses[m].path("election").path("term").asLong() != term)) {
-                return -1;
-            }
-        }
-        return leader;
+        return Agreement.leader(statuses, NetnsPeers::id);
     }
 
     /** One request to a member's key-value API from the client host. */

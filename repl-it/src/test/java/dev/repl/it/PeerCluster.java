@@ -128,29 +128,11 @@ final class PeerCluster {
     }
 
     private int agreedLeader(int skip) {
-        int leader = -1;
-        long term = -1;
+        JsonNode[] statuses = new JsonNode[size];
         for (int i = 0; i < size; i++) {
-            JsonNode s = i == skip ? null : status(i);
-            if (s != null && s.path("role").asText().equals("leader")) {
-                if (leader >= 0) {
-                    return -1;
-                }
-                leader = i;
-                term = s.path("election").path("term").asLong();
-            }
+            statuses[i] = i == skip ? null : status(i);
         }
-        if (leader < 0) {
-            return -1;
-        }
-        for (int i = 0; i < size; i++) {
-            JsonNode s = i == skip || i == leader ? null : status(i);
-            if (s != null && (!s.path("election").path("leader").asText().equals(id(leader))
-                    || s.path("election").path("term").asLong() != term)) {
-                return -1;
-            }
-        }
-        return leader;
+        return Agreement.leader(statuses, PeerCluster::id);
     }
 
     long term(int node) {

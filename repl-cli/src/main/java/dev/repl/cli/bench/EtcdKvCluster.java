@@ -72,7 +72,7 @@ final class EtcdKvCluster implements KvTarget {
                 commands.add(command);
                 members.add(launch(i));
             }
-            leaderClient = findLeader(clientPorts, root, err);
+            leaderClient = findLeader(err);
         } catch (IOException | InterruptedException | RuntimeException e) {
             close();
             throw e;
@@ -137,7 +137,7 @@ final class EtcdKvCluster implements KvTarget {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
     }
 
-    private String findLeader(int[] clientPorts, Path root, PrintWriter err) throws InterruptedException, IOException {
+    private String findLeader(PrintWriter err) throws InterruptedException, IOException {
         long deadline = System.nanoTime() + START.toNanos();
         while (System.nanoTime() < deadline) {
             for (int i = 0; i < members.size(); i++) {
