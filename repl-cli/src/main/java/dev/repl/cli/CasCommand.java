@@ -1,5 +1,7 @@
 package dev.repl.cli;
 
+import dev.repl.api.client.Unreachable;
+import dev.repl.api.client.KvClient;
 import java.nio.charset.StandardCharsets;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -28,13 +30,13 @@ final class CasCommand extends KvCommandBase {
     public Integer call() throws InterruptedException {
         KvClient.Answer answer;
         try {
-            answer = options.client().send("PUT", key, KvClient.query("prev", expected), value.getBytes(StandardCharsets.UTF_8));
-        } catch (KvClient.Unreachable e) {
+            answer = options.client().compareAndSet(key, expected, value.getBytes(StandardCharsets.UTF_8));
+        } catch (Unreachable e) {
             return unreachable(e, true);
         }
         if (answer.status() == 409) {
-            var current = answer.json().path("current");
-            return error(ExitCodes.NO, current.isNull() ? "not set, not '" + expected + "'" : "the value is '" + current.asText() + "', not '" + expected + "'");
+            String current = answer.current();
+            return error(ExitCodes.NO, current == null ? "not set, not '" + expected + "'" : "the value is '" + current + "', not '" + expected + "'");
         }
         return writeAnswer(answer);
     }

@@ -1,5 +1,7 @@
 package dev.repl.cli;
 
+import dev.repl.api.client.Unreachable;
+import dev.repl.api.client.KvClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -20,8 +22,8 @@ final class DelCommand extends KvCommandBase {
     @Override
     public Integer call() throws InterruptedException {
         try {
-            return writeAnswer(options.client().send("DELETE", key, null, null));
-        } catch (KvClient.Unreachable e) {
+            return writeAnswer(options.client().delete(key));
+        } catch (Unreachable e) {
             return unreachable(e, true);
         }
     }

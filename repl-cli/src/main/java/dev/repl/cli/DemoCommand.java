@@ -1,13 +1,11 @@
 package dev.repl.cli;
 
-import dev.repl.config.Peer;
-import dev.repl.config.ReplicationConfig;
-import dev.repl.handshake.Identity;
-import dev.repl.leader.HeartbeatCheck;
-import dev.repl.leader.HeartbeatReport;
-import dev.repl.node.HeartbeatObserver;
-import dev.repl.node.NodeServer;
-import dev.repl.transport.LinkSecurity;
+import dev.repl.api.NodeAddress;
+import dev.repl.api.NodeConfig;
+import dev.repl.api.ReplNode;
+import dev.repl.api.client.HeartbeatProbe;
+import dev.repl.api.Peer;
+import dev.repl.api.client.HeartbeatReport;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,19 +40,17 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        ReplicationConfig config = ReplicationConfig.defaults();
+        List<Peer> followers = HeartbeatProbe.named(HeartbeatCommand.DEFAULT_FOLLOWERS);
         FollowerProcesses children = new FollowerProcesses(((ReplCommand) spec.root().userObject()).inheritedOptions());
         // Ctrl-C ends the JVM through its hooks: the followers go with it.
         Thread reaper = new Thread(children::stopAll, "demo-reaper");
         Runtime.getRuntime().addShutdownHook(reaper);
         Logging.node("leader");
-        try (NodeServer leader = new NodeServer("leader", config.leader(), HeartbeatObserver.NONE)) {
-            leader.start();
+        // The reference scenario's leader listens on 7000 and heartbeats each follower once.
+        try (ReplNode leader = ReplNode.create(NodeConfig.follower(NodeAddress.loopback(7000)).name("leader").build()).start()) {
             HeartbeatReport report;
-            // The reference scenario's leader: it heartbeats once, so it says hello as a leader with no interval.
-            try (HeartbeatCheck check = new HeartbeatCheck(Identity.leader("leader", 0, 0), config.followers(), timeout, true,
-                    LinkSecurity.PLAINTEXT)) {
-                for (Peer follower : config.followers()) {
+            try (HeartbeatProbe check = HeartbeatProbe.once("leader", followers, timeout)) {
+                for (Peer follower : followers) {
                     FollowerProcess child = children.once(follower);
                     // A follower exits 0 only after acking, so only a failure exit says the ack will never come.
                     child.onExit().thenAccept(p -> {

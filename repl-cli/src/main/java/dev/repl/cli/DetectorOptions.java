@@ -1,7 +1,7 @@
 package dev.repl.cli;
 
-import dev.repl.liveness.DetectorConfig;
-import dev.repl.liveness.DetectorPolicy;
+import dev.repl.api.DetectorConfig;
+import dev.repl.api.DetectorPolicy;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;

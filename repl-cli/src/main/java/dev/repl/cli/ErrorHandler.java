@@ -1,7 +1,7 @@
 package dev.repl.cli;
 
-import dev.repl.failure.FailureReason;
-import dev.repl.transport.NodeStartException;
+import dev.repl.api.client.FailureReason;
+import dev.repl.api.NodeStartException;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;

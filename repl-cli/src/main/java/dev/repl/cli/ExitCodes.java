@@ -1,6 +1,6 @@
 package dev.repl.cli;
 
-import dev.repl.leader.HeartbeatReport;
+import dev.repl.api.client.HeartbeatReport;
 
 /** Every exit code the command line returns. Documented in the README. */
 public final class ExitCodes {

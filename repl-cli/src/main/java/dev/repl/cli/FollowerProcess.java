@@ -1,6 +1,6 @@
 package dev.repl.cli;
 
-import dev.repl.config.Peer;
+import dev.repl.api.Peer;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

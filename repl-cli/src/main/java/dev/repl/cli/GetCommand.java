@@ -1,5 +1,7 @@
 package dev.repl.cli;
 
+import dev.repl.api.client.Unreachable;
+import dev.repl.api.client.KvClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -26,8 +28,8 @@ final class GetCommand extends KvCommandBase {
     public Integer call() throws InterruptedException {
         KvClient.Answer answer;
         try {
-            answer = options.client().send("GET", key, stale ? "stale=true" : null, null);
-        } catch (KvClient.Unreachable e) {
+            answer = options.client().get(key, stale);
+        } catch (Unreachable e) {
             return unreachable(e, false);
         }
         if (answer.status() == 200) {

@@ -1,11 +1,9 @@
 package dev.repl.cli;
 
-import dev.repl.config.NodeAddress;
-import dev.repl.config.Peer;
-import dev.repl.config.ReplicationConfig;
-import dev.repl.handshake.Identity;
-import dev.repl.leader.HeartbeatCheck;
-import dev.repl.leader.HeartbeatReport;
+import dev.repl.api.NodeAddress;
+import dev.repl.api.Peer;
+import dev.repl.api.client.HeartbeatProbe;
+import dev.repl.api.client.HeartbeatReport;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -42,13 +40,15 @@ final class HeartbeatCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** The reference scenario's followers. */
+    static final List<NodeAddress> DEFAULT_FOLLOWERS = List.of(NodeAddress.loopback(7001), NodeAddress.loopback(7002));
+
     @Override
     public Integer call() {
-        List<Peer> peers;
-        HeartbeatCheck check;
+        HeartbeatProbe check;
         try {
-            peers = followers == null ? ReplicationConfig.defaults().followers() : ReplicationConfig.namedFollowers(followers);
-            check = new HeartbeatCheck(Identity.probe(name), peers, timeout, false, link.security(name));
+            List<Peer> peers = HeartbeatProbe.named(followers == null ? DEFAULT_FOLLOWERS : followers);
+            check = HeartbeatProbe.probe(name, peers, timeout, link.clusterId, link.tls.config());
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }

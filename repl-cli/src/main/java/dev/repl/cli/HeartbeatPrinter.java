@@ -1,7 +1,7 @@
 package dev.repl.cli;
 
-import dev.repl.leader.FollowerOutcome;
-import dev.repl.leader.HeartbeatReport;
+import dev.repl.api.client.FollowerOutcome;
+import dev.repl.api.client.HeartbeatReport;
 import java.io.PrintWriter;
 import java.util.List;
 

@@ -1,6 +1,7 @@
 package dev.repl.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.repl.api.client.Unreachable;
+import dev.repl.api.client.KvClient;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Mixin;
@@ -29,34 +30,32 @@ abstract class KvCommandBase implements Callable<Integer> {
 
     /** A committed write: one line with its index, exit 0. */
     int committed(KvClient.Answer answer) {
-        out().println("ok: committed at index " + answer.json().path("index").asLong());
+        out().println("ok: committed at index " + answer.index());
         out().flush();
         return ExitCodes.OK;
     }
 
     /** Maps what a write got back to a line and an exit code. */
     int writeAnswer(KvClient.Answer answer) {
-        JsonNode body = answer.json();
         return switch (answer.status()) {
             case 200 -> committed(answer);
-            case 504 -> error(ExitCodes.UNKNOWN, "outcome unknown: " + body.path("error").asText() + " (index " + body.path("index").asLong() + ")");
+            case 504 -> error(ExitCodes.UNKNOWN, "outcome unknown: " + answer.error() + " (index " + answer.index() + ")");
             default -> failed(answer);
         };
     }
 
     int failed(KvClient.Answer answer) {
-        JsonNode body = answer.json();
-        if (answer.status() == 503 && body.path("error").asText().equals("not the leader")) {
-            return error(ExitCodes.ERROR, answer.from() + " is not the leader" + (body.path("leader").isTextual()
-                    ? " (it points to " + body.path("leader").asText() + ")" : " and does not know which node is"));
+        if (answer.notLeader()) {
+            return error(ExitCodes.ERROR, answer.from() + " is not the leader" + (answer.leader() != null
+                    ? " (it points to " + answer.leader() + ")" : " and does not know which node is"));
         }
         return error(ExitCodes.ERROR, "HTTP " + answer.status() + " from " + answer.from() + ": "
-                + (body.path("error").isTextual() ? body.path("error").asText() : answer.text().strip()));
+                + (answer.error() != null ? answer.error() : answer.text().strip()));
     }
 
     /** The request got no answer: a write's outcome is unknown if it was sent, failed if it never was. */
-    int unreachable(KvClient.Unreachable e, boolean write) {
-        if (write && e.sent) {
+    int unreachable(Unreachable e, boolean write) {
+        if (write && e.sent()) {
             return error(ExitCodes.UNKNOWN, "outcome unknown: " + e.getMessage());
         }
         return error(ExitCodes.ERROR, e.getMessage());

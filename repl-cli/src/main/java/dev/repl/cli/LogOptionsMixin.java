@@ -1,7 +1,7 @@
 package dev.repl.cli;
 
-import dev.repl.replication.Acks;
-import dev.repl.replication.LogOptions;
+import dev.repl.api.Acks;
+import dev.repl.api.LogOptions;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

@@ -1,6 +1,6 @@
 package dev.repl.cli;
 
-import dev.repl.config.NodeAddress;
+import dev.repl.api.NodeAddress;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 

@@ -1,35 +1,17 @@
 package dev.repl.cli;
 
-import dev.repl.admin.AdminServer;
-import dev.repl.admin.NodeStatus;
-import dev.repl.config.Addresses;
-import dev.repl.config.NodeAddress;
-import dev.repl.config.Peer;
-import dev.repl.peer.PeerNode;
-import dev.repl.config.ReplicationConfig;
-import dev.repl.handshake.Identity;
-import dev.repl.kv.KvServer;
-import dev.repl.kv.KvService;
-import dev.repl.kv.KvStateMachine;
-import dev.repl.leader.LeaderNode;
-import dev.repl.liveness.DetectorConfig;
-import dev.repl.liveness.StateListener;
-import dev.repl.node.HeartbeatObserver;
-import dev.repl.node.NodeOptions;
-import dev.repl.node.NodeServer;
-import dev.repl.replication.FollowerLog;
-import dev.repl.replication.LeaderLog;
-import dev.repl.replication.LogOptions;
-import dev.repl.replication.Replica;
-import dev.repl.transport.LinkSecurity;
-import dev.repl.transport.NodeStartException;
+import dev.repl.api.Acks;
+import dev.repl.api.ConnectionOptions;
+import dev.repl.api.KeyValueStore;
+import dev.repl.api.NodeAddress;
+import dev.repl.api.NodeConfig;
+import dev.repl.api.NodeListener;
+import dev.repl.api.Peer;
+import dev.repl.api.ReplNode;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -142,7 +124,7 @@ final class NodeCommand implements Callable<Integer> {
     /** Options of the fixed roles that an elected member sets otherwise (its --peers entry, its id, the election timeout). */
     private static final List<String> FIXED_ROLE_ONLY = List.of("--port", "--name", "--followers", "--leader-timeout", "--once");
     private static final List<String> PEERS_ONLY = List.of("--id", "--election-timeout");
-    static final Duration DEFAULT_ELECTION_TIMEOUT = Duration.ofSeconds(1);
+    private static final List<NodeAddress> DEFAULT_FOLLOWERS = List.of(NodeAddress.loopback(7001), NodeAddress.loopback(7002));
 
     @Override
     public Integer call() throws InterruptedException {
@@ -156,33 +138,31 @@ final class NodeCommand implements Callable<Integer> {
                     : ConfigFile.named(spec, "--role") + " and " + ConfigFile.named(spec, "--peers") + " do not go together: a member of"
                     + " an elected cluster has no fixed role");
         }
+        NodeConfig node;
         if (peers != null) {
             checkPeerOptionsApply();
-            return runPeer();
-        }
-        checkOptionsApply();
-        if (port == null) {
-            throw new ParameterException(spec.commandLine(), "--role needs --port");
-        }
-        String nodeName;
-        NodeAddress address;
-        try {
-            nodeName = Identity.checkName(name != null ? name : role.name());
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), "--name: " + e.getMessage());
-        }
-        Logging.node(nodeName);
-        try {
-            address = new NodeAddress(host, port);
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage());
+            node = build(this::peerConfig);
+        } else {
+            checkOptionsApply();
+            if (port == null) {
+                throw new ParameterException(spec.commandLine(), "--role needs --port");
+            }
+            node = build(this::fixedConfig);
         }
         if (printConfig) {
-            checkBuilds(nodeName);
             EffectiveConfig.print(spec, spec.commandLine().getOut());
             return ExitCodes.OK;
         }
-        return role == Role.leader ? runLeader(nodeName, address) : runFollower(nodeName, address);
+        return run(node);
+    }
+
+    /** Builds the configuration; what it refuses is a usage error, in its own words. */
+    private NodeConfig build(Supplier<NodeConfig> config) {
+        try {
+            return config.get();
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
     }
 
     /** An elected member takes its address from --peers and its name from --id: the fixed roles' options would do nothing. */
@@ -201,7 +181,7 @@ final class NodeCommand implements Callable<Integer> {
         if (log.dataDir == null) {
             throw new ParameterException(spec.commandLine(), "--peers needs --data-dir: a member's term and vote must survive a restart");
         }
-        if (log.acks == dev.repl.replication.Acks.LEADER) {
+        if (log.acks == Acks.LEADER) {
             throw new ParameterException(spec.commandLine(), ConfigFile.named(spec, "--acks") + " leader cannot be used with --peers: a"
                     + " write on the leader's disk alone would be lost when another member is elected");
         }
@@ -211,72 +191,52 @@ final class NodeCommand implements Callable<Integer> {
         log.checkApplies(true);
     }
 
-    private int runPeer() throws InterruptedException {
-        String nodeId;
-        try {
-            nodeId = Identity.checkName(id);
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), "--id: " + e.getMessage());
+    /** A member of an elected cluster; the configuration checks the members (unique, this node among them, at least three). */
+    private NodeConfig peerConfig() {
+        NodeConfig.Builder b = NodeConfig.peer(id, peers)
+                .electionTimeout(electionTimeout != null ? electionTimeout : NodeConfig.DEFAULT_ELECTION_TIMEOUT)
+                .detector(detector.toConfig());
+        if (ConfigFile.given(spec, "--host")) {
+            b.listenHost(host);
+        } else {
+            host = peers.stream().filter(p -> p.name().equals(id)).findFirst().orElseThrow().address().host();
         }
-        Logging.node(nodeId);
-        PeerNode.Config config = peerConfig(nodeId);
-        if (printConfig) {
-            EffectiveConfig.print(spec, spec.commandLine().getOut());
-            return ExitCodes.OK;
-        }
-        Closer closer = new Closer();
-        closeOnShutdown(closer, nodeId);
-        Replica replica = closer.add(openReplica(nodeId, config.security(), config.log()));
-        PeerNode node = closer.add(new PeerNode(config, replica));
-        AdminServer admin = closer.add(adminServer(nodeId, config.security(), node::status));
-        node.start();
-        startAdmin(admin);
-        CompletableFuture<Void> stdinClosed = new CompletableFuture<>();
-        if (untilStdinCloses) {
-            completeWhenStdinCloses(stdinClosed, false);
-            stdinClosed.join();
-            closer.close();
-            return ExitCodes.OK;
-        }
-        new CountDownLatch(1).await(); // until a signal ends the JVM; the hook closes the node
-        return ExitCodes.OK;
+        // A member's leader timeout is its election timeout; --leader-timeout is refused above.
+        return common(b.connections(new ConnectionOptions(ConnectionOptions.DEFAULT_LEADER_TIMEOUT, idleTimeout, maxConnections)));
     }
 
-    /** The member's configuration, validated: ids and addresses unique, this node among them. */
-    private PeerNode.Config peerConfig(String nodeId) {
-        Set<String> ids = new HashSet<>();
-        Set<NodeAddress> addresses = new HashSet<>();
-        Peer self = null;
-        List<Peer> others = new ArrayList<>();
-        for (Peer p : peers) {
-            if (!ids.add(p.name())) {
-                throw new ParameterException(spec.commandLine(), "--peers: " + p.name() + " is given twice");
-            }
-            if (!addresses.add(p.address())) {
-                throw new ParameterException(spec.commandLine(), "--peers: " + p.address() + " is given twice");
-            }
-            if (p.name().equals(nodeId)) {
-                self = p;
-            } else {
-                others.add(p);
+    private NodeConfig fixedConfig() {
+        NodeAddress address = new NodeAddress(host, port);
+        NodeConfig.Builder b;
+        if (role == Role.leader) {
+            b = NodeConfig.leader(address, followers != null ? followers : DEFAULT_FOLLOWERS).detector(detector.toConfig())
+                    .connections(new ConnectionOptions(ConnectionOptions.DEFAULT_LEADER_TIMEOUT, idleTimeout, maxConnections));
+        } else {
+            b = NodeConfig.follower(address).connections(new ConnectionOptions(leaderTimeout, idleTimeout, maxConnections));
+        }
+        return common(b.name(name != null ? name : role.name()));
+    }
+
+    /** What every mode shares: the cluster, TLS, the log and the endpoints. */
+    private NodeConfig common(NodeConfig.Builder b) {
+        b.clusterId(link.clusterId).tls(link.tls.config());
+        if (log.dataDir != null) {
+            b.dataDir(log.dataDir).log(log.toOptions());
+            if (log.clientPort != null) {
+                b.clientAddress(address("--client-port", log.clientHost != null ? log.clientHost : host, log.clientPort));
             }
         }
-        if (self == null) {
-            throw new ParameterException(spec.commandLine(), "--peers does not list this node's --id " + nodeId);
+        if (adminPort != null) {
+            b.adminAddress(address("--admin-port", adminHost != null ? adminHost : host, adminPort));
         }
-        if (peers.size() < 3) {
-            throw new ParameterException(spec.commandLine(), "--peers lists " + peers.size() + " member(s); an elected cluster needs at"
-                    + " least three, so that it can lose one and still elect a leader");
-        }
+        return b.build();
+    }
+
+    private NodeAddress address(String option, String host, int port) {
         try {
-            NodeAddress listen = ConfigFile.given(spec, "--host") ? new NodeAddress(host, self.address().port()) : self.address();
-            host = listen.host(); // what the client and admin ports listen on unless told otherwise
-            Duration timeout = electionTimeout != null ? electionTimeout : DEFAULT_ELECTION_TIMEOUT;
-            return new PeerNode.Config(nodeId, listen, others, timeout, detector.toConfig(),
-                    new NodeOptions(timeout, idleTimeout, maxConnections), link.security(nodeId), log.toOptions(),
-                    log.clientPort == null ? null : clientAddress());
+            return new NodeAddress(host, port);
         } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage());
+            throw new ParameterException(spec.commandLine(), option + ": " + e.getMessage());
         }
     }
 
@@ -303,127 +263,44 @@ final class NodeCommand implements Callable<Integer> {
         }
     }
 
-    /** What a start would check before it binds anything, so a printed configuration is one that starts. */
-    private void checkBuilds(String nodeName) {
-        nodeOptions();
-        link.security(nodeName);
-        if (role == Role.leader) {
-            detector.toConfig();
-        }
-        if (log.dataDir != null) {
-            log.toOptions();
-        }
-    }
-
-    private int runLeader(String nodeName, NodeAddress address) throws InterruptedException {
-        LinkSecurity security;
-        ReplicationConfig config;
-        DetectorConfig detection;
-        try {
-            config = followers == null
-                    ? new ReplicationConfig(address, ReplicationConfig.defaults().followers())
-                    : ReplicationConfig.of(address, followers);
-            security = link.security(nodeName);
-            detection = detector.toConfig();
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage());
-        }
-        Closer closer = new Closer();
-        closeOnShutdown(closer, nodeName);
-        LogOptions logOptions = log.dataDir == null ? null : log.toOptions();
-        Replica replica = log.dataDir == null ? null : closer.add(openReplica(nodeName, security, logOptions));
-        LeaderLog leaderLog = replica == null ? null : closer.add(startLeaderLog(nodeName, replica, logOptions, config, security));
-        KvServer clients = leaderLog == null || log.clientPort == null ? null : closer.add(new KvServer(nodeName, clientAddress(),
-                security.serverContext(), nodeOptions(), KvService.ofLeader((KvStateMachine) replica.stateMachine(), leaderLog,
-                logOptions.commitTimeout()), logOptions.maxValueBytes()));
-        // Its heartbeats say its log's term, so followers can tell it from a leader of another term.
-        LeaderNode leader = new LeaderNode(nodeName, config, detection, nodeOptions(), security, StateListener.NONE,
-                leaderLog == null ? 0 : leaderLog.term());
-        AdminServer admin = closer.add(adminServer(nodeName, security, () -> new NodeStatus(nodeName, "leader", leader.followers(), null,
-                replica == null ? null : replica.status(), leaderLog == null ? List.of() : leaderLog.followers())));
-        closer.add(leader);
-        leader.start();
-        if (leaderLog != null) {
-            leaderLog.serve(clients == null ? "" : Addresses.format(clients.start()));
-        }
-        startAdmin(admin);
-        if (untilStdinCloses) {
-            CompletableFuture<Void> stdinClosed = new CompletableFuture<>();
-            completeWhenStdinCloses(stdinClosed, false);
-            stdinClosed.join(); // the parent is gone or done
-            closer.close();
-            return ExitCodes.OK;
-        }
-        new CountDownLatch(1).await(); // until a signal ends the JVM; the hook closes the leader
-        return ExitCodes.OK;
-    }
-
-    private static LeaderLog startLeaderLog(String nodeName, Replica replica, LogOptions logOptions, ReplicationConfig config,
-                                            LinkSecurity security) {
-        try {
-            return LeaderLog.start(nodeName, replica, logOptions, config.followers(), security);
-        } catch (IllegalStateException e) {
-            throw new NodeStartException(e.getMessage(), e);
-        }
-    }
-
-    /** Opens the data directory; what is wrong with it ends the command with one line naming it. */
-    private Replica openReplica(String nodeName, LinkSecurity security, LogOptions logOptions) {
-        try {
-            return Replica.open(nodeName, log.dataDir, security.clusterId().name(), new KvStateMachine(), logOptions);
-        } catch (IOException | IllegalStateException e) {
-            throw new NodeStartException(nodeName + ": cannot use data dir " + log.dataDir + ": " + e.getMessage(), e);
-        }
-    }
-
-    private NodeAddress clientAddress() {
-        try {
-            return new NodeAddress(log.clientHost != null ? log.clientHost : host, log.clientPort);
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), "--client-port: " + e.getMessage());
-        }
-    }
-
-    private int runFollower(String nodeName, NodeAddress address) throws InterruptedException {
+    /** Runs the node until a signal, or until the parent's pipe closes; with --once, until one heartbeat is answered. */
+    private int run(NodeConfig config) throws InterruptedException {
+        Logging.node(config.name());
         CompletableFuture<Void> answered = new CompletableFuture<>();
-        HeartbeatObserver observer = once ? (channel, sequence) -> answered.complete(null) : HeartbeatObserver.NONE;
-        LinkSecurity security = link.security(nodeName);
-        Closer closer = new Closer();
-        closeOnShutdown(closer, nodeName);
-        LogOptions logOptions = log.dataDir == null ? null : log.toOptions();
-        Replica replica = log.dataDir == null ? null : closer.add(openReplica(nodeName, security, logOptions));
-        FollowerLog followerLog = replica == null ? null : new FollowerLog(nodeName, replica, logOptions);
-        KvServer clients = followerLog == null || log.clientPort == null ? null : closer.add(new KvServer(nodeName, clientAddress(),
-                security.serverContext(), nodeOptions(), KvService.ofFollower((KvStateMachine) replica.stateMachine(), followerLog),
-                logOptions.maxValueBytes()));
-        NodeServer server = new NodeServer(nodeName, address, nodeOptions(), security, observer, followerLog);
-        AdminServer admin = closer.add(adminServer(nodeName, security, () -> new NodeStatus(nodeName, "follower", List.of(), server.leader(),
-                replica == null ? null : replica.status(), List.of())));
-        closer.add(server);
-        server.start();
-        if (clients != null) {
-            clients.start();
-        }
-        startAdmin(admin);
+        NodeListener listener = !once ? NodeListener.NONE : new NodeListener() {
+            @Override
+            public void heartbeatAnswered() {
+                answered.complete(null);
+            }
+        };
+        ReplNode node = ReplNode.create(config, config.dataDir() == null ? null : new KeyValueStore(), listener);
+        // Signals end the JVM through its shutdown hooks; this one closes the node so peers see a clean close.
+        Runtime.getRuntime().addShutdownHook(new Thread(node::close, config.name() + "-shutdown"));
+        node.start();
         CompletableFuture<Void> stdinClosed = new CompletableFuture<>();
         if (untilStdinCloses) {
             completeWhenStdinCloses(once ? answered : stdinClosed, once);
         }
         if (!once) {
-            stdinClosed.join(); // until a signal ends the JVM (the hook closes the node), or the parent goes
+            if (untilStdinCloses) {
+                stdinClosed.join(); // the parent is gone or done
+                node.close();
+            } else {
+                new CountDownLatch(1).await(); // until a signal ends the JVM; the hook closes the node
+            }
             return ExitCodes.OK;
         }
         try {
             answered.join();
         } catch (CompletionException e) {
-            spec.commandLine().getErr().println("repl: " + nodeName + ": no heartbeat answered: " + e.getCause().getMessage());
+            spec.commandLine().getErr().println("repl: " + config.name() + ": no heartbeat answered: " + e.getCause().getMessage());
             spec.commandLine().getErr().flush();
-            closer.close();
+            node.close();
             return ExitCodes.ERROR;
         }
-        spec.commandLine().getOut().println(nodeName + ": heartbeat received, ack sent");
+        spec.commandLine().getOut().println(config.name() + ": heartbeat received, ack sent");
         spec.commandLine().getOut().flush();
-        closer.close();
+        node.close();
         return ExitCodes.OK;
     }
 
@@ -445,37 +322,5 @@ final class NodeCommand implements Callable<Integer> {
         }, "stdin-watcher");
         watcher.setDaemon(true);
         watcher.start();
-    }
-
-    private NodeOptions nodeOptions() {
-        try {
-            return new NodeOptions(leaderTimeout, idleTimeout, maxConnections);
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage());
-        }
-    }
-
-    /** With TLS on, the admin endpoint serves HTTPS and asks for a client certificate from the same CA. */
-    private AdminServer adminServer(String nodeName, LinkSecurity security, Supplier<NodeStatus> status) {
-        if (adminPort == null) {
-            return null;
-        }
-        try {
-            return new AdminServer(nodeName, new NodeAddress(adminHost != null ? adminHost : host, adminPort),
-                    security.serverContext(), nodeOptions(), status);
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), "--admin-port: " + e.getMessage());
-        }
-    }
-
-    private static void startAdmin(AdminServer admin) {
-        if (admin != null) {
-            admin.start();
-        }
-    }
-
-    /** Signals end the JVM through its shutdown hooks; this one closes the node so peers see a clean close. */
-    private static void closeOnShutdown(Closer closer, String nodeName) {
-        Runtime.getRuntime().addShutdownHook(new Thread(closer::close, nodeName + "-shutdown"));
     }
 }

@@ -1,8 +1,7 @@
 package dev.repl.cli;
 
-import dev.repl.config.NodeAddress;
-import dev.repl.config.Peer;
-import dev.repl.handshake.Identity;
+import dev.repl.api.NodeAddress;
+import dev.repl.api.Peer;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
@@ -16,7 +15,7 @@ final class PeerConverter implements ITypeConverter<Peer> {
             throw new TypeConversionException("'" + value + "' is not ID=HOST:PORT");
         }
         try {
-            return new Peer(Identity.checkName(value.substring(0, eq)), NodeAddress.parse(value.substring(eq + 1)));
+            return new Peer(value.substring(0, eq), NodeAddress.parse(value.substring(eq + 1)));
         } catch (IllegalArgumentException e) {
             throw new TypeConversionException("'" + value + "': " + e.getMessage());
         }

@@ -1,5 +1,7 @@
 package dev.repl.cli;
 
+import dev.repl.api.client.Unreachable;
+import dev.repl.api.client.KvClient;
 import java.nio.charset.StandardCharsets;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -24,8 +26,8 @@ final class PutCommand extends KvCommandBase {
     @Override
     public Integer call() throws InterruptedException {
         try {
-            return writeAnswer(options.client().send("PUT", key, null, value.getBytes(StandardCharsets.UTF_8)));
-        } catch (KvClient.Unreachable e) {
+            return writeAnswer(options.client().put(key, value.getBytes(StandardCharsets.UTF_8)));
+        } catch (Unreachable e) {
             return unreachable(e, true);
         }
     }

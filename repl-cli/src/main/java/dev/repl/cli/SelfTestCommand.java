@@ -1,10 +1,11 @@
 package dev.repl.cli;
 
-import dev.repl.config.NodeAddress;
-import dev.repl.config.Peer;
-import dev.repl.leader.HeartbeatCheck;
-import dev.repl.leader.HeartbeatReport;
-import dev.repl.node.NodeServer;
+import dev.repl.api.NodeAddress;
+import dev.repl.api.Peer;
+import dev.repl.api.NodeConfig;
+import dev.repl.api.ReplNode;
+import dev.repl.api.client.HeartbeatProbe;
+import dev.repl.api.client.HeartbeatReport;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -26,9 +27,10 @@ final class SelfTestCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         HeartbeatReport report;
-        try (NodeServer follower = new NodeServer("selftest-follower", NodeAddress.loopback(0))) {
-            Peer peer = new Peer("follower-1", NodeAddress.loopback(follower.start().getPort()));
-            try (HeartbeatCheck check = new HeartbeatCheck("selftest", List.of(peer), Duration.ofSeconds(30), false)) {
+        try (ReplNode follower = ReplNode.create(NodeConfig.follower(NodeAddress.loopback(0)).name("selftest-follower").build()).start()) {
+            Peer peer = new Peer("follower-1", NodeAddress.loopback(follower.listenAddress().getPort()));
+            try (HeartbeatProbe check = HeartbeatProbe.probe("selftest", List.of(peer), Duration.ofSeconds(30), NodeConfig.DEFAULT_CLUSTER_ID,
+                    null)) {
                 report = check.run();
                 new HeartbeatPrinter("selftest", spec.commandLine().getOut()).print(report, List.of());
             }

@@ -1,16 +1,9 @@
 package dev.repl.cli;
 
-import dev.repl.config.NodeAddress;
-import dev.repl.config.TlsConfig;
-import dev.repl.failure.FailureReason;
-import java.io.IOException;
+import dev.repl.api.client.StatusClient;
+import dev.repl.api.client.Unreachable;
+import dev.repl.api.NodeAddress;
 import java.io.PrintWriter;
-import java.net.ConnectException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.time.LocalTime;
 import java.time.temporal.ChronoUnit;
@@ -58,8 +51,6 @@ final class StatusCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    private TlsConfig tlsConfig;
-
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
@@ -69,11 +60,9 @@ final class StatusCommand implements Callable<Integer> {
         if (interval.isZero() || interval.isNegative()) {
             throw new ParameterException(spec.commandLine(), "--interval must be positive, was " + interval.toMillis() + "ms");
         }
-        tlsConfig = tls.config();
-        HttpClient client = HttpClients.of(tlsConfig, timeout, "status");
-        URI uri = URI.create((tlsConfig != null ? "https://" : "http://") + admin + "/status" + (json ? "" : "?format=text"));
+        StatusClient client = new StatusClient(tls.config(), timeout);
         if (!watch) {
-            String body = fetch(client, uri);
+            String body = fetch(client);
             if (body == null) {
                 return ExitCodes.ERROR;
             }
@@ -82,7 +71,7 @@ final class StatusCommand implements Callable<Integer> {
             return ExitCodes.OK;
         }
         while (!Thread.currentThread().isInterrupted()) {
-            String body = fetch(client, uri);
+            String body = fetch(client);
             out.print(CLEAR + LocalTime.now().truncatedTo(ChronoUnit.SECONDS) + "  " + admin + "  (Ctrl-C to stop)\n\n"
                     + (body == null ? "" : body));
             out.flush();
@@ -92,35 +81,13 @@ final class StatusCommand implements Callable<Integer> {
     }
 
     /** @return the body, or null after printing one line that says why there is none */
-    private String fetch(HttpClient client, URI uri) throws InterruptedException {
+    private String fetch(StatusClient client) throws InterruptedException {
         try {
-            HttpResponse<String> response = client.send(HttpRequest.newBuilder(uri).timeout(timeout).GET().build(),
-                    HttpResponse.BodyHandlers.ofString());
-            if (response.statusCode() != 200) {
-                error(uri, "HTTP " + response.statusCode());
-                return null;
-            }
-            return response.body();
-        } catch (HttpTimeoutException e) {
-            error(uri, "timed out after " + timeout.toMillis() + " ms");
-            return null;
-        } catch (ConnectException e) {
-            // The JDK's client gives no message here; a refused connection is by far the likeliest.
-            error(uri, "cannot connect (is the node running with --admin-port " + admin.port() + "?)");
-            return null;
-        } catch (IOException e) {
-            if (tlsConfig == null && String.valueOf(e.getMessage()).contains("received no bytes")) {
-                // What an HTTPS endpoint does with a plain HTTP request: close without a word.
-                error(uri, "closed without an answer (does the node use TLS? then pass --tls-cert, --tls-key and --tls-ca)");
-                return null;
-            }
-            error(uri, FailureReason.explain(e));
+            return client.fetch(admin, json);
+        } catch (Unreachable e) {
+            spec.commandLine().getErr().println("repl: " + e.getMessage());
+            spec.commandLine().getErr().flush();
             return null;
         }
-    }
-
-    private void error(URI uri, String why) {
-        spec.commandLine().getErr().println("repl: cannot read " + uri + ": " + why);
-        spec.commandLine().getErr().flush();
     }
 }

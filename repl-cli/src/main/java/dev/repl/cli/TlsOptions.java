@@ -1,8 +1,6 @@
 package dev.repl.cli;
 
-import dev.repl.config.TlsConfig;
-import dev.repl.transport.NodeStartException;
-import dev.repl.transport.TlsContexts;
+import dev.repl.api.TlsConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,16 +56,4 @@ public final class TlsOptions {
         }
     }
 
-    /** @return the contexts, or null when TLS is off; a file that is not what it should be ends the command with one line */
-    TlsContexts load(String who) {
-        TlsConfig config = config();
-        if (config == null) {
-            return null;
-        }
-        try {
-            return TlsContexts.load(config);
-        } catch (IllegalArgumentException e) {
-            throw new NodeStartException(who + ": " + e.getMessage(), e);
-        }
-    }
 }

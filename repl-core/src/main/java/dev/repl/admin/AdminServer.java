@@ -1,8 +1,8 @@
 package dev.repl.admin;
 
 import dev.repl.config.Addresses;
-import dev.repl.config.NodeAddress;
-import dev.repl.node.NodeOptions;
+import dev.repl.api.NodeAddress;
+import dev.repl.api.ConnectionOptions;
 import dev.repl.transport.HttpEndpoint;
 import dev.repl.transport.Listener;
 import dev.repl.transport.Transport;
@@ -27,7 +27,7 @@ public final class AdminServer implements AutoCloseable {
     private final String nodeName;
     private final NodeAddress address;
     private final SslContext tls;
-    private final NodeOptions limits;
+    private final ConnectionOptions limits;
     private final Supplier<NodeStatus> status;
     private Listener listener;
     private boolean closed;
@@ -36,7 +36,7 @@ public final class AdminServer implements AutoCloseable {
      * @param tls    serve HTTPS with this server context (which may demand client certificates), or null for HTTP
      * @param limits the idle timeout and connection cap, as on the node's peer port
      */
-    public AdminServer(String nodeName, NodeAddress address, SslContext tls, NodeOptions limits, Supplier<NodeStatus> status) {
+    public AdminServer(String nodeName, NodeAddress address, SslContext tls, ConnectionOptions limits, Supplier<NodeStatus> status) {
         this.nodeName = Objects.requireNonNull(nodeName, "nodeName");
         this.address = Objects.requireNonNull(address, "address");
         this.tls = tls;
@@ -45,7 +45,7 @@ public final class AdminServer implements AutoCloseable {
     }
 
     public AdminServer(String nodeName, NodeAddress address, Supplier<NodeStatus> status) {
-        this(nodeName, address, null, NodeOptions.defaults(), status);
+        this(nodeName, address, null, ConnectionOptions.defaults(), status);
     }
 
     /** @return the bound address, with the real port when 0 was asked for */

@@ -1,6 +1,6 @@
 package dev.repl.admin;
 
-import dev.repl.liveness.FollowerState;
+import dev.repl.api.FollowerState;
 import dev.repl.liveness.FollowerStatus;
 import dev.repl.node.LeaderTracker;
 import dev.repl.replication.Distribution;

@@ -1,5 +1,7 @@
 package dev.repl.config;
 
+import dev.repl.api.NodeAddress;
+import dev.repl.api.Peer;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;

@@ -1,5 +1,6 @@
 package dev.repl.failure;
 
+import dev.repl.api.client.FailureReason;
 import java.io.IOException;
 
 /**

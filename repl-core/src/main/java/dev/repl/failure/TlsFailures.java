@@ -1,5 +1,6 @@
 package dev.repl.failure;
 
+import dev.repl.api.client.FailureReason;
 import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.handler.ssl.SslClosedEngineException;
 import java.nio.channels.ClosedChannelException;

@@ -1,6 +1,6 @@
 package dev.repl.handshake;
 
-import dev.repl.failure.FailureReason;
+import dev.repl.api.client.FailureReason;
 import dev.repl.failure.HandshakeFailedException;
 import dev.repl.protocol.FrameCodec;
 import dev.repl.protocol.FrameType;

@@ -11,7 +11,7 @@ import java.nio.ByteBuffer;
  */
 public record KvResult(boolean applied, byte[] current) {
 
-    static final KvResult DONE = new KvResult(true, null);
+    public static final KvResult DONE = new KvResult(true, null);
 
     public byte[] encode() {
         if (applied) {

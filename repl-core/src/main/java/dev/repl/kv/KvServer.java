@@ -2,8 +2,8 @@ package dev.repl.kv;
 
 import dev.repl.admin.Json;
 import dev.repl.config.Addresses;
-import dev.repl.config.NodeAddress;
-import dev.repl.node.NodeOptions;
+import dev.repl.api.NodeAddress;
+import dev.repl.api.ConnectionOptions;
 import dev.repl.transport.HttpEndpoint;
 import dev.repl.transport.Listener;
 import dev.repl.transport.Transport;
@@ -25,14 +25,14 @@ public final class KvServer implements AutoCloseable {
     private final String nodeName;
     private final NodeAddress address;
     private final SslContext tls;
-    private final NodeOptions limits;
+    private final ConnectionOptions limits;
     private final KvService service;
     private final int maxValueBytes;
     private Listener listener;
     private boolean closed;
 
-    /** @param maxValueBytes a larger body is answered 413 ({@link dev.repl.replication.LogOptions#maxValueBytes}) */
-    public KvServer(String nodeName, NodeAddress address, SslContext tls, NodeOptions limits, KvService service, int maxValueBytes) {
+    /** @param maxValueBytes a larger body is answered 413 ({@link dev.repl.api.LogOptions#maxValueBytes}) */
+    public KvServer(String nodeName, NodeAddress address, SslContext tls, ConnectionOptions limits, KvService service, int maxValueBytes) {
         this.nodeName = nodeName;
         this.address = address;
         this.tls = tls;

@@ -1,11 +1,12 @@
 package dev.repl.kv;
 
 import dev.repl.admin.Json;
-import dev.repl.log.LogFailedException;
+import dev.repl.api.KeyValueStore;
+import dev.repl.api.Outcome;
+import dev.repl.api.RejectedException;
+import dev.repl.replication.ClientRequests;
 import dev.repl.replication.FollowerLog;
 import dev.repl.replication.LeaderLog;
-import dev.repl.replication.NotLeaderException;
-import dev.repl.replication.Replica;
 import io.netty.util.concurrent.EventExecutor;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -13,7 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -33,87 +33,55 @@ public final class KvService {
         }
     }
 
-    private final KvStateMachine stateMachine;
-    private final Replica replica;
-    private final Supplier<LeaderLog> leaders;
-    private final FollowerLog follower;
-    private final Duration commitTimeout;
+    private final KeyValueStore stateMachine;
+    private final ClientRequests requests;
 
-    private KvService(KvStateMachine stateMachine, Replica replica, Supplier<LeaderLog> leaders, FollowerLog follower, Duration commitTimeout) {
+    private KvService(KeyValueStore stateMachine, ClientRequests requests) {
         this.stateMachine = stateMachine;
-        this.replica = replica;
-        this.leaders = leaders;
-        this.follower = follower;
-        this.commitTimeout = commitTimeout;
+        this.requests = requests;
     }
 
-    public static KvService ofLeader(KvStateMachine stateMachine, LeaderLog leader, Duration commitTimeout) {
-        return new KvService(stateMachine, leader.replica(), () -> leader, null, commitTimeout);
+    public static KvService ofLeader(KeyValueStore stateMachine, LeaderLog leader, Duration commitTimeout) {
+        return new KvService(stateMachine, new ClientRequests(leader.replica(), () -> leader, null, commitTimeout));
     }
 
-    public static KvService ofFollower(KvStateMachine stateMachine, FollowerLog follower) {
-        return new KvService(stateMachine, follower.replica(), () -> null, follower, Duration.ZERO);
+    public static KvService ofFollower(KeyValueStore stateMachine, FollowerLog follower) {
+        return new KvService(stateMachine, new ClientRequests(follower.replica(), () -> null, follower, Duration.ofSeconds(1)));
     }
 
     /**
      * A node whose role changes with elections: it serves as the leader while {@code leader}
      * gives one, and otherwise as a follower that names the leader its stream came from.
      */
-    public static KvService ofPeer(KvStateMachine stateMachine, FollowerLog follower, Supplier<LeaderLog> leader, Duration commitTimeout) {
-        return new KvService(stateMachine, follower.replica(), leader, follower, commitTimeout);
+    public static KvService ofPeer(KeyValueStore stateMachine, FollowerLog follower, Supplier<LeaderLog> leader, Duration commitTimeout) {
+        return new KvService(stateMachine, new ClientRequests(follower.replica(), leader, follower, commitTimeout));
     }
 
     /** A write; {@code executor} keeps its timer and completes its answer. */
     public CompletableFuture<Response> write(KvCommand command, EventExecutor executor) {
-        LeaderLog leader = leaders.get();
-        if (leader == null) {
-            return CompletableFuture.completedFuture(notTheLeader());
-        }
-        if (leader.backlogged()) {
-            // Nothing was proposed: the outcome is known, and a retry later may succeed.
-            return CompletableFuture.completedFuture(Response.json(503, Map.of("error",
-                    "the leader's disk is behind its writes; nothing was written, try again")));
-        }
-        LeaderLog.Proposal proposal;
-        try {
-            proposal = leader.propose(command.encode());
-        } catch (LogFailedException e) {
-            return CompletableFuture.completedFuture(Response.json(503, Map.of("error", e.getMessage() + "; this node takes no writes")));
-        } catch (NotLeaderException e) {
-            return CompletableFuture.completedFuture(notTheLeader()); // stepped down just now; nothing was proposed
-        }
-        CompletableFuture<Response> answer = new CompletableFuture<>();
-        var timer = executor.schedule(() -> {
-            if (answer.complete(unknown(proposal.index(), "not committed within " + seconds(commitTimeout) + ": "
-                    + leader.progress(proposal.index())))) {
-                leader.forget(proposal.index());
-            }
-        }, commitTimeout.toNanos(), TimeUnit.NANOSECONDS);
         // A put or a delete is answered once committed: every later read and write is ordered after it.
         // A compare-and-set's answer is the state machine's, once applied.
-        CompletableFuture<byte[]> done = command.op() == KvCommand.Op.CAS ? proposal.applied()
-                : proposal.committed().thenApply(index -> KvResult.DONE.encode());
-        done.whenComplete((bytes, failure) -> {
-            timer.cancel(false);
-            if (failure != null) {
-                Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-                // The entry may be on followers' disks and commit there: the outcome is unknown, not failed.
-                answer.complete(unknown(proposal.index(), cause.getMessage()));
-                return;
+        boolean cas = command.op() == KvCommand.Op.CAS;
+        return requests.propose(command.encode(), cas, executor).thenApply(outcome -> {
+            if (outcome instanceof Outcome.Rejected rejected) {
+                return rejected.reason() == Outcome.Reason.NOT_LEADER ? notTheLeader()
+                        : Response.json(503, Map.of("error", rejected.message()));
             }
-            KvResult result = KvResult.decode(bytes);
+            if (outcome instanceof Outcome.Unknown unknown) {
+                return unknown(unknown.index(), unknown.message());
+            }
+            Outcome.Committed committed = (Outcome.Committed) outcome;
+            KvResult result = cas ? KvResult.decode(committed.result()) : KvResult.DONE;
             Map<String, Object> body = new LinkedHashMap<>();
             if (result.applied()) {
-                body.put("index", proposal.index());
-                answer.complete(Response.json(200, body));
-            } else {
-                body.put("error", "compare failed: " + command.key() + " has another value");
-                body.put("current", result.current() == null ? null : new String(result.current(), StandardCharsets.UTF_8));
-                body.put("index", proposal.index());
-                answer.complete(Response.json(409, body));
+                body.put("index", committed.index());
+                return Response.json(200, body);
             }
+            body.put("error", "compare failed: " + command.key() + " has another value");
+            body.put("current", result.current() == null ? null : new String(result.current(), StandardCharsets.UTF_8));
+            body.put("index", committed.index());
+            return Response.json(409, body);
         });
-        return answer;
     }
 
     /**
@@ -125,23 +93,14 @@ public final class KvService {
         if (stale) {
             return CompletableFuture.completedFuture(value(key));
         }
-        LeaderLog leader = leaders.get();
-        if (leader == null) {
-            return CompletableFuture.completedFuture(notTheLeader());
-        }
-        CompletableFuture<Response> answer = new CompletableFuture<>();
-        // Every write committed before this read, including those of an earlier run of this
-        // leader: their commit is known for sure only once this term's first entry has committed.
-        var timer = executor.schedule(() -> answer.complete(Response.json(503, Map.of("error", replica.commitIndex() < leader.termStart()
-                ? "this leader has not committed the first entry of its term within " + seconds(commitTimeout)
-                + " (are its followers reachable?); a read now could miss acknowledged writes"
-                : "no majority confirmed within " + seconds(commitTimeout) + " that this node still leads, or the writes committed"
-                + " before this read were not applied"))), commitTimeout.toNanos(), TimeUnit.NANOSECONDS);
-        leader.readIndex().thenCompose(replica::appliedUpTo).whenComplete((ok, failure) -> {
-            timer.cancel(false);
-            answer.complete(failure == null ? value(key) : notTheLeader());
+        return requests.readBarrier(executor).handle((ok, failure) -> {
+            if (failure == null) {
+                return value(key);
+            }
+            Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+            Outcome.Rejected rejected = ((RejectedException) cause).rejected();
+            return rejected.reason() == Outcome.Reason.NOT_LEADER ? notTheLeader() : Response.json(503, Map.of("error", rejected.message()));
         });
-        return answer;
     }
 
     private Response value(String key) {
@@ -152,8 +111,7 @@ public final class KvService {
     private Response notTheLeader() {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("error", "not the leader");
-        FollowerLog.LeaderInfo known = follower == null ? null : follower.leader();
-        body.put("leader", known == null || known.clientAddress().isEmpty() ? null : known.clientAddress());
+        body.put("leader", requests.leaderClientAddress());
         return Response.json(503, body);
     }
 
@@ -163,9 +121,5 @@ public final class KvService {
         body.put("error", why + "; the write may still commit");
         body.put("index", index);
         return Response.json(504, body);
-    }
-
-    private static String seconds(Duration d) {
-        return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
     }
 }

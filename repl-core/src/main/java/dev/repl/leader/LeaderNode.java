@@ -1,14 +1,15 @@
 package dev.repl.leader;
 
-import dev.repl.config.Peer;
+import dev.repl.api.Peer;
 import dev.repl.config.ReplicationConfig;
 import dev.repl.handshake.Identity;
-import dev.repl.liveness.DetectorConfig;
+import dev.repl.api.DetectorConfig;
+import dev.repl.liveness.FailureDetectors;
 import dev.repl.liveness.FollowerHealth;
 import dev.repl.liveness.FollowerStatus;
 import dev.repl.liveness.StateListener;
 import dev.repl.node.HeartbeatObserver;
-import dev.repl.node.NodeOptions;
+import dev.repl.api.ConnectionOptions;
 import dev.repl.node.NodeServer;
 import dev.repl.transport.Backoff;
 import dev.repl.transport.LinkSecurity;
@@ -51,19 +52,19 @@ public final class LeaderNode implements AutoCloseable {
      * @param options  how the leader's own listening port treats what connects to it
      * @param security the cluster and TLS of every link, followers and own port alike
      */
-    public LeaderNode(String name, ReplicationConfig config, DetectorConfig detector, NodeOptions options, LinkSecurity security,
+    public LeaderNode(String name, ReplicationConfig config, DetectorConfig detector, ConnectionOptions options, LinkSecurity security,
                       StateListener listener) {
         this(name, config, detector, options, security, listener, 0, NameResolution.SYSTEM);
     }
 
     /** @param term the leader's term, said in every hello: its log's, or 0 for a leader that keeps no log */
-    public LeaderNode(String name, ReplicationConfig config, DetectorConfig detector, NodeOptions options, LinkSecurity security,
+    public LeaderNode(String name, ReplicationConfig config, DetectorConfig detector, ConnectionOptions options, LinkSecurity security,
                       StateListener listener, long term) {
         this(name, config, detector, options, security, listener, term, NameResolution.SYSTEM);
     }
 
     /** @param lookup how followers' host names are looked up (off the event loop); tests slow it down */
-    LeaderNode(String name, ReplicationConfig config, DetectorConfig detector, NodeOptions options, LinkSecurity security,
+    LeaderNode(String name, ReplicationConfig config, DetectorConfig detector, ConnectionOptions options, LinkSecurity security,
                StateListener listener, long term, NameResolution.Lookup lookup) {
         this(name, config, detector, security, listener, term, lookup,
                 new NodeServer(name, config.leader(), options, security, HeartbeatObserver.NONE));
@@ -91,7 +92,7 @@ public final class LeaderNode implements AutoCloseable {
     }
 
     public LeaderNode(String name, ReplicationConfig config, DetectorConfig detector, StateListener listener) {
-        this(name, config, detector, NodeOptions.defaults(), LinkSecurity.PLAINTEXT, listener);
+        this(name, config, detector, ConnectionOptions.defaults(), LinkSecurity.PLAINTEXT, listener);
     }
 
     public LeaderNode(String name, ReplicationConfig config, DetectorConfig detector) {
@@ -116,7 +117,7 @@ public final class LeaderNode implements AutoCloseable {
         names = new NameResolution(name, lookup);
         Bootstrap bootstrap = Transport.get().clientBootstrap(group, names);
         for (Peer follower : config.followers()) {
-            FollowerHealth health = new FollowerHealth(name, follower, detector.newDetector(), listener);
+            FollowerHealth health = new FollowerHealth(name, follower, FailureDetectors.of(detector), listener);
             FollowerLink link = new FollowerLink(self, follower, group.next(), bootstrap, security, detector.heartbeatInterval().toNanos(),
                     new Backoff(INITIAL_BACKOFF, MAX_BACKOFF), health);
             links.add(link);

@@ -1,5 +1,7 @@
 package dev.repl.liveness;
 
+import dev.repl.api.FollowerState;
+
 /**
  * Judges one follower from the timing of its acks. Fed and asked on the link's event loop only;
  * implementations keep O(1) state and allocate nothing per ack.

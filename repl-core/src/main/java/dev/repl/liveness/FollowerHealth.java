@@ -1,6 +1,7 @@
 package dev.repl.liveness;
 
-import dev.repl.config.Peer;
+import dev.repl.api.FollowerState;
+import dev.repl.api.Peer;
 import dev.repl.failure.RepeatedFailure;
 import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.AbstractHistogram;

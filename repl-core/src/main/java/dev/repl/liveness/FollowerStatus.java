@@ -1,5 +1,7 @@
 package dev.repl.liveness;
 
+import dev.repl.api.FollowerState;
+
 /**
  * A point-in-time view of one follower, safe to hand to any thread.
  *

@@ -1,5 +1,7 @@
 package dev.repl.liveness;
 
+import dev.repl.api.FollowerState;
+
 /**
  * The phi accrual failure detector of Hayashibara et al. (2004), as Akka, Pekko and Cassandra
  * use it. It keeps the last {@value #WINDOW} intervals between acks and, given the silence so

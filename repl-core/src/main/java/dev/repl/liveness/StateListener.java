@@ -1,6 +1,7 @@
 package dev.repl.liveness;
 
-import dev.repl.config.Peer;
+import dev.repl.api.FollowerState;
+import dev.repl.api.Peer;
 
 /** Told of every follower state change, on the link's event loop. Must not block. */
 @FunctionalInterface

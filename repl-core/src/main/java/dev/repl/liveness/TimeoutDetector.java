@@ -1,5 +1,6 @@
 package dev.repl.liveness;
 
+import dev.repl.api.FollowerState;
 import java.util.concurrent.TimeUnit;
 
 /** DOWN after a fixed time without an ack; SUSPECT after half of it. */

@@ -1,5 +1,6 @@
 package dev.repl.node;
 
+import dev.repl.api.ConnectionOptions;
 import dev.repl.config.Addresses;
 import dev.repl.handshake.Identity;
 import dev.repl.protocol.LinkRole;
@@ -85,7 +86,7 @@ public final class LeaderTracker {
     private long judgeNotBeforeNanos = lastCheckNanos;
 
     public LeaderTracker(String nodeName, Duration timeout) {
-        this(nodeName, timeout, NodeOptions.DEFAULT_IDLE_TIMEOUT);
+        this(nodeName, timeout, ConnectionOptions.DEFAULT_IDLE_TIMEOUT);
     }
 
     /** @param idleTimeout the node's {@code --idle-timeout}, checked against each leader's interval */

@@ -1,7 +1,8 @@
 package dev.repl.node;
 
+import dev.repl.api.ConnectionOptions;
 import dev.repl.config.Addresses;
-import dev.repl.config.NodeAddress;
+import dev.repl.api.NodeAddress;
 import dev.repl.failure.RepeatedFailure;
 import dev.repl.handshake.AcceptingHandshake;
 import dev.repl.handshake.Identity;
@@ -39,7 +40,7 @@ public final class NodeServer implements AutoCloseable {
     private final NodeAddress address;
     private final HeartbeatObserver observer;
     private final LeaderTracker leader;
-    private final NodeOptions options;
+    private final ConnectionOptions options;
     private final LinkSecurity security;
     private final ReplicationStreams streams;
     private final LongSupplier currentTerm;
@@ -47,18 +48,18 @@ public final class NodeServer implements AutoCloseable {
     private Listener listener;
 
     /** @param security what a peer must prove before its heartbeats are answered */
-    public NodeServer(String name, NodeAddress address, NodeOptions options, LinkSecurity security, HeartbeatObserver observer) {
+    public NodeServer(String name, NodeAddress address, ConnectionOptions options, LinkSecurity security, HeartbeatObserver observer) {
         this(name, address, options, security, observer, null);
     }
 
     /** @param streams takes the replication streams of this node's leader; null: this node keeps no log and refuses them */
-    public NodeServer(String name, NodeAddress address, NodeOptions options, LinkSecurity security, HeartbeatObserver observer,
+    public NodeServer(String name, NodeAddress address, ConnectionOptions options, LinkSecurity security, HeartbeatObserver observer,
                       ReplicationStreams streams) {
         this(name, address, options, security, observer, streams, null);
     }
 
     /** @param currentTerm the node's term, when it elects its leader: heartbeats of an older term's leader are refused */
-    public NodeServer(String name, NodeAddress address, NodeOptions options, LinkSecurity security, HeartbeatObserver observer,
+    public NodeServer(String name, NodeAddress address, ConnectionOptions options, LinkSecurity security, HeartbeatObserver observer,
                       ReplicationStreams streams, LongSupplier currentTerm) {
         this.currentTerm = currentTerm;
         this.name = Objects.requireNonNull(name, "name");
@@ -71,7 +72,7 @@ public final class NodeServer implements AutoCloseable {
     }
 
     public NodeServer(String name, NodeAddress address, HeartbeatObserver observer) {
-        this(name, address, NodeOptions.defaults(), LinkSecurity.PLAINTEXT, observer);
+        this(name, address, ConnectionOptions.defaults(), LinkSecurity.PLAINTEXT, observer);
     }
 
     public NodeServer(String name, NodeAddress address) {
@@ -91,7 +92,7 @@ public final class NodeServer implements AutoCloseable {
      * Binds the address. Calling it again returns the same address.
      *
      * @return the bound address, with the real port when the configured one was 0
-     * @throws dev.repl.transport.NodeStartException naming the node and address when it cannot listen
+     * @throws dev.repl.api.NodeStartException naming the node and address when it cannot listen
      */
     public synchronized InetSocketAddress start() {
         if (state == State.STARTED) {

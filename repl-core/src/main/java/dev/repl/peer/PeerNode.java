@@ -2,25 +2,25 @@ package dev.repl.peer;
 
 import dev.repl.admin.NodeStatus;
 import dev.repl.config.Addresses;
-import dev.repl.config.NodeAddress;
-import dev.repl.config.Peer;
+import dev.repl.api.NodeAddress;
+import dev.repl.api.Peer;
 import dev.repl.config.ReplicationConfig;
 import dev.repl.election.Election;
 import dev.repl.election.ElectionStatus;
 import dev.repl.failure.RepeatedFailure;
 import dev.repl.kv.KvServer;
 import dev.repl.kv.KvService;
-import dev.repl.kv.KvStateMachine;
+import dev.repl.api.KeyValueStore;
 import dev.repl.leader.LeaderNode;
-import dev.repl.liveness.DetectorConfig;
+import dev.repl.api.DetectorConfig;
 import dev.repl.liveness.FollowerStatus;
 import dev.repl.node.HeartbeatObserver;
 import dev.repl.node.LeaderTracker;
-import dev.repl.node.NodeOptions;
+import dev.repl.api.ConnectionOptions;
 import dev.repl.node.NodeServer;
 import dev.repl.replication.FollowerLog;
 import dev.repl.replication.LeaderLog;
-import dev.repl.replication.LogOptions;
+import dev.repl.api.LogOptions;
 import dev.repl.replication.Replica;
 import dev.repl.transport.LinkSecurity;
 import java.net.InetSocketAddress;
@@ -57,7 +57,7 @@ public final class PeerNode implements AutoCloseable {
      * @param clientAddress where the key-value API listens, or null for none
      */
     public record Config(String id, NodeAddress listen, List<Peer> peers, Duration electionTimeout, DetectorConfig detector,
-                         NodeOptions options, LinkSecurity security, LogOptions log, NodeAddress clientAddress) {
+                         ConnectionOptions options, LinkSecurity security, LogOptions log, NodeAddress clientAddress) {
 
         public Config {
             Objects.requireNonNull(id, "id");
@@ -82,6 +82,7 @@ public final class PeerNode implements AutoCloseable {
     private volatile LeaderNode links;
     private volatile Election.Status view;
     private volatile String clientAddress = "";
+    private volatile InetSocketAddress clientBound;
     private boolean started;
     private boolean closed;
 
@@ -103,7 +104,7 @@ public final class PeerNode implements AutoCloseable {
                 replica::currentTerm);
         this.votes = new VoteCaller(config.id(), config.security(), timeoutNanos, config.log().maxFrameBytes());
         this.clients = config.clientAddress() == null ? null : new KvServer(config.id(), config.clientAddress(),
-                config.security().serverContext(), config.options(), KvService.ofPeer((KvStateMachine) replica.stateMachine(), followerLog,
+                config.security().serverContext(), config.options(), KvService.ofPeer((KeyValueStore) replica.stateMachine(), followerLog,
                 () -> leaderLog, config.log().commitTimeout()), config.log().maxValueBytes());
     }
 
@@ -118,7 +119,8 @@ public final class PeerNode implements AutoCloseable {
         }
         started = true;
         if (clients != null) {
-            clientAddress = Addresses.format(clients.start());
+            clientBound = clients.start();
+            clientAddress = Addresses.format(clientBound);
         }
         onThread(() -> election.start(System.nanoTime()));
         long tick = Math.max(TimeUnit.MILLISECONDS.toNanos(5), timeoutNanos / 20);
@@ -129,6 +131,11 @@ public final class PeerNode implements AutoCloseable {
         return bound;
     }
 
+    /** Where the key-value API listens, once started; null without a client port. */
+    public InetSocketAddress clientBound() {
+        return clientBound;
+    }
+
     /** The address clients reach this node at, once started ("" without a client port). */
     public String clientAddress() {
         return clientAddress;
@@ -136,6 +143,17 @@ public final class PeerNode implements AutoCloseable {
 
     public Election.Status election() {
         return view;
+    }
+
+    /** The follower's side of the log, which serves every role but the leader's. */
+    public FollowerLog followerLog() {
+        return followerLog;
+    }
+
+    /** While this node leads, its followers as its failure detectors see them; else none. */
+    public List<FollowerStatus> followers() {
+        LeaderNode heartbeats = links;
+        return heartbeats == null ? List.of() : heartbeats.followers();
     }
 
     /** The leader's log while this node leads, else null. */

@@ -1,5 +1,6 @@
 package dev.repl.replication;
 
+import dev.repl.api.Acks;
 import java.util.Arrays;
 
 /**

@@ -1,5 +1,6 @@
 package dev.repl.replication;
 
+import dev.repl.api.LogOptions;
 import dev.repl.config.Addresses;
 import dev.repl.election.Election;
 import dev.repl.log.LogFailedException;

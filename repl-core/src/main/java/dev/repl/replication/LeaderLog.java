@@ -1,6 +1,8 @@
 package dev.repl.replication;
 
-import dev.repl.config.Peer;
+import dev.repl.api.Acks;
+import dev.repl.api.LogOptions;
+import dev.repl.api.Peer;
 import dev.repl.handshake.Identity;
 import dev.repl.log.LogFailedException;
 import dev.repl.log.RecordCodec;

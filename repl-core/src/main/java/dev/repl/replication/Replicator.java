@@ -1,7 +1,7 @@
 package dev.repl.replication;
 
-import dev.repl.config.Peer;
-import dev.repl.failure.FailureReason;
+import dev.repl.api.Peer;
+import dev.repl.api.client.FailureReason;
 import dev.repl.handshake.Identity;
 import dev.repl.log.RecordCodec;
 import dev.repl.log.SegmentedLog;

@@ -1,6 +1,6 @@
 package dev.repl.transport;
 
-import dev.repl.config.Peer;
+import dev.repl.api.Peer;
 import dev.repl.handshake.ConnectingHandshake;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;

@@ -1,6 +1,6 @@
 package dev.repl.transport;
 
-import dev.repl.config.NodeAddress;
+import dev.repl.api.NodeAddress;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;

@@ -1,8 +1,9 @@
 package dev.repl.transport;
 
+import dev.repl.api.NodeStartException;
 import dev.repl.config.Addresses;
-import dev.repl.config.NodeAddress;
-import dev.repl.failure.FailureReason;
+import dev.repl.api.NodeAddress;
+import dev.repl.api.client.FailureReason;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;

@@ -1,7 +1,7 @@
 package dev.repl.transport;
 
-import dev.repl.config.TlsConfig;
-import dev.repl.failure.FailureReason;
+import dev.repl.api.TlsConfig;
+import dev.repl.api.client.FailureReason;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.JdkSslContext;
 import io.netty.handler.ssl.OpenSsl;

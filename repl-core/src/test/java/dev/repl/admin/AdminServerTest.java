@@ -4,11 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.repl.config.NodeAddress;
-import dev.repl.liveness.FollowerState;
+import dev.repl.api.NodeAddress;
+import dev.repl.api.FollowerState;
 import dev.repl.liveness.FollowerStatus;
 import dev.repl.node.LeaderTracker;
-import dev.repl.node.NodeOptions;
+import dev.repl.api.ConnectionOptions;
 import dev.repl.testing.Threads;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -146,7 +146,7 @@ class AdminServerTest {
 
     @Test
     void silentAdminConnectionIsClosedAfterTheIdleTimeout() throws Exception {
-        NodeOptions limits = new NodeOptions(NodeOptions.DEFAULT_LEADER_TIMEOUT, Duration.ofMillis(300), 2);
+        ConnectionOptions limits = new ConnectionOptions(ConnectionOptions.DEFAULT_LEADER_TIMEOUT, Duration.ofMillis(300), 2);
         try (AdminServer admin = new AdminServer("as-idle", NodeAddress.loopback(0), null, limits, () -> LEADER);
              Socket silent = new Socket(InetAddress.getLoopbackAddress(), admin.start().getPort())) {
             silent.setSoTimeout(10_000);
@@ -156,7 +156,7 @@ class AdminServerTest {
 
     @Test
     void connectionsOverTheCapAreClosedOnArrival() throws Exception {
-        NodeOptions limits = new NodeOptions(NodeOptions.DEFAULT_LEADER_TIMEOUT, Duration.ofMinutes(1), 2);
+        ConnectionOptions limits = new ConnectionOptions(ConnectionOptions.DEFAULT_LEADER_TIMEOUT, Duration.ofMinutes(1), 2);
         try (AdminServer admin = new AdminServer("as-cap", NodeAddress.loopback(0), null, limits, () -> LEADER)) {
             int port = admin.start().getPort();
             try (Socket one = new Socket(InetAddress.getLoopbackAddress(), port);

@@ -1,5 +1,7 @@
 package dev.repl.config;
 
+import dev.repl.api.NodeAddress;
+import dev.repl.api.Peer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 

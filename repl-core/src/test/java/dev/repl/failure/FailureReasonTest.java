@@ -1,5 +1,6 @@
 package dev.repl.failure;
 
+import dev.repl.api.client.FailureReason;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.repl.protocol.ProtocolException;

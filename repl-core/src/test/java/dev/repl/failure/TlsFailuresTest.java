@@ -3,7 +3,7 @@ package dev.repl.failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
-import dev.repl.config.TlsConfig;
+import dev.repl.api.TlsConfig;
 import dev.repl.testing.TestPki;
 import dev.repl.transport.TlsContexts;
 import io.netty.buffer.ByteBuf;

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.repl.failure.FailureReason;
+import dev.repl.api.client.FailureReason;
 import dev.repl.leader.HeartbeatHandler;
 import dev.repl.node.HeartbeatObserver;
 import dev.repl.node.LeaderTracker;

@@ -1,5 +1,6 @@
 package dev.repl.kv;
 
+import dev.repl.api.KeyValueStore;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -31,7 +32,7 @@ class KvStateMachineTest {
 
     @Test
     void putCompareAndSetAndDelete() {
-        KvStateMachine kv = new KvStateMachine();
+        KeyValueStore kv = new KeyValueStore();
         assertTrue(KvResult.decode(kv.apply(1, KvCommand.put("k", b("1")).encode())).applied());
         KvResult refused = KvResult.decode(kv.apply(2, KvCommand.cas("k", b("2"), b("3")).encode()));
         assertArrayEquals(b("1"), refused.current(), "a refused compare-and-set says what it found");
@@ -45,13 +46,13 @@ class KvStateMachineTest {
 
     @Test
     void aSnapshotRestoresTheSameState() throws IOException {
-        KvStateMachine kv = new KvStateMachine();
+        KeyValueStore kv = new KeyValueStore();
         for (int i = 0; i < 100; i++) {
             kv.apply(i + 1, KvCommand.put("k" + i, b("v" + i)).encode());
         }
         ByteArrayOutputStream snapshot = new ByteArrayOutputStream();
         kv.snapshot(snapshot);
-        KvStateMachine restored = new KvStateMachine();
+        KeyValueStore restored = new KeyValueStore();
         restored.apply(1, KvCommand.put("stale", b("x")).encode());
         restored.restore(new ByteArrayInputStream(snapshot.toByteArray()));
         assertEquals(100, restored.size());

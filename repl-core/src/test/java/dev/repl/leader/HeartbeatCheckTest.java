@@ -1,13 +1,15 @@
 package dev.repl.leader;
 
+import dev.repl.api.client.FollowerOutcome;
+import dev.repl.api.client.HeartbeatReport;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.repl.config.NodeAddress;
-import dev.repl.config.Peer;
-import dev.repl.failure.FailureReason;
-import dev.repl.leader.FollowerOutcome.Stage;
+import dev.repl.api.NodeAddress;
+import dev.repl.api.Peer;
+import dev.repl.api.client.FailureReason;
+import dev.repl.api.client.FollowerOutcome.Stage;
 import dev.repl.node.HeartbeatObserver;
 import dev.repl.node.NodeServer;
 import dev.repl.testing.Threads;

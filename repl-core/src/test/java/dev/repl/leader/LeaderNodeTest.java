@@ -5,19 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.repl.config.NodeAddress;
+import dev.repl.api.NodeAddress;
 import dev.repl.config.ReplicationConfig;
-import dev.repl.liveness.DetectorConfig;
-import dev.repl.liveness.FollowerState;
+import dev.repl.api.DetectorConfig;
+import dev.repl.api.FollowerState;
 import dev.repl.liveness.FollowerStatus;
 import dev.repl.liveness.StateListener;
 import dev.repl.node.HeartbeatObserver;
-import dev.repl.node.NodeOptions;
+import dev.repl.api.ConnectionOptions;
 import dev.repl.node.NodeServer;
 import dev.repl.testing.Threads;
 import dev.repl.transport.LinkSecurity;
 import dev.repl.transport.NameResolution;
-import dev.repl.transport.NodeStartException;
+import dev.repl.api.NodeStartException;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.InetAddress;
@@ -139,7 +139,7 @@ class LeaderNodeTest {
         try (NodeServer slowFollower = counting("ln-dns-s", 0, slow); NodeServer fastFollower = counting("ln-dns-f", 0, fast)) {
             ReplicationConfig config = ReplicationConfig.of(NodeAddress.loopback(0), List.of(
                     new NodeAddress("slow.follower.test", slowFollower.start().getPort()), NodeAddress.loopback(fastFollower.start().getPort())));
-            try (LeaderNode leader = new LeaderNode("ln-dns", config, DetectorConfig.withInterval(Duration.ofMillis(20)), NodeOptions.defaults(),
+            try (LeaderNode leader = new LeaderNode("ln-dns", config, DetectorConfig.withInterval(Duration.ofMillis(20)), ConnectionOptions.defaults(),
                     LinkSecurity.PLAINTEXT, StateListener.NONE, 0, slowDns)) {
                 leader.start();
                 // With the lookup on the leader's one event loop, no follower would get a heartbeat until it returned.

@@ -1,17 +1,18 @@
 package dev.repl.leader;
 
+import dev.repl.api.client.FollowerOutcome;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.repl.config.NodeAddress;
-import dev.repl.config.Peer;
-import dev.repl.config.TlsConfig;
-import dev.repl.failure.FailureReason;
+import dev.repl.api.NodeAddress;
+import dev.repl.api.Peer;
+import dev.repl.api.TlsConfig;
+import dev.repl.api.client.FailureReason;
 import dev.repl.handshake.ClusterId;
 import dev.repl.handshake.Identity;
 import dev.repl.node.HeartbeatObserver;
-import dev.repl.node.NodeOptions;
+import dev.repl.api.ConnectionOptions;
 import dev.repl.node.NodeServer;
 import dev.repl.testing.TestPki;
 import dev.repl.testing.Threads;
@@ -50,7 +51,7 @@ class SecureLinkTest {
 
     /** One heartbeat from a leader with {@code as} to a follower with {@code security}. */
     private static FollowerOutcome check(LinkSecurity security, LinkSecurity as) {
-        try (NodeServer server = new NodeServer("sl-follower", NodeAddress.loopback(0), NodeOptions.defaults(), security, HeartbeatObserver.NONE)) {
+        try (NodeServer server = new NodeServer("sl-follower", NodeAddress.loopback(0), ConnectionOptions.defaults(), security, HeartbeatObserver.NONE)) {
             Peer peer = new Peer("follower-1", NodeAddress.loopback(server.start().getPort()));
             try (HeartbeatCheck check = new HeartbeatCheck(Identity.probe("sl-leader"), List.of(peer), Duration.ofSeconds(10), false, as)) {
                 return check.run().outcomes().get(0);

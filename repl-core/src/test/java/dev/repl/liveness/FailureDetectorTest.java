@@ -1,5 +1,8 @@
 package dev.repl.liveness;
 
+import dev.repl.api.DetectorConfig;
+import dev.repl.api.DetectorPolicy;
+import dev.repl.api.FollowerState;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.repl.config.NodeAddress;
+import dev.repl.api.NodeAddress;
 import dev.repl.testing.Threads;
 import dev.repl.testing.Wire;
-import dev.repl.transport.NodeStartException;
+import dev.repl.api.NodeStartException;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.net.InetSocketAddress;

@@ -1,5 +1,6 @@
 package dev.repl.replication;
 
+import dev.repl.api.Acks;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.api.Test;

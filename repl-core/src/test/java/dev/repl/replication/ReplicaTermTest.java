@@ -1,10 +1,12 @@
 package dev.repl.replication;
 
+import dev.repl.api.Acks;
+import dev.repl.api.LogOptions;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.repl.kv.KvStateMachine;
+import dev.repl.api.KeyValueStore;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
@@ -23,7 +25,7 @@ class ReplicaTermTest {
 
     @BeforeEach
     void open() throws Exception {
-        replica = Replica.open("r", dir, "repl", new KvStateMachine(), options);
+        replica = Replica.open("r", dir, "repl", new KeyValueStore(), options);
     }
 
     @AfterEach
@@ -52,7 +54,7 @@ class ReplicaTermTest {
     void theTermAndVoteSurviveARestartAndNeverGoBack() throws Exception {
         replica.vote(5, "n3").get();
         replica.close();
-        replica = Replica.open("r", dir, "repl", new KvStateMachine(), options);
+        replica = Replica.open("r", dir, "repl", new KeyValueStore(), options);
         assertEquals(5, replica.currentTerm());
         assertEquals("n3", replica.votedFor());
         assertFalse(replica.vote(4, "n1").get(), "a term never goes back");

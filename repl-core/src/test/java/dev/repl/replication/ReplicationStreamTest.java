@@ -1,5 +1,7 @@
 package dev.repl.replication;
 
+import dev.repl.api.Acks;
+import dev.repl.api.LogOptions;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -10,7 +12,7 @@ import dev.repl.handshake.ClusterId;
 import dev.repl.handshake.ConnectingHandshake;
 import dev.repl.handshake.Identity;
 import dev.repl.kv.KvCommand;
-import dev.repl.kv.KvStateMachine;
+import dev.repl.api.KeyValueStore;
 import dev.repl.leader.HeartbeatHandler;
 import dev.repl.log.RecordCodec;
 import dev.repl.node.AckHandler;
@@ -47,7 +49,7 @@ class ReplicationStreamTest {
     @BeforeEach
     void open() throws Exception {
         LogOptions options = new LogOptions(64 * 1024, 0, 0, MAX_FRAME, 4 * MAX_FRAME, Acks.QUORUM, Duration.ofSeconds(5));
-        replica = Replica.open("rs-follower", dir, "repl", new KvStateMachine(), options);
+        replica = Replica.open("rs-follower", dir, "repl", new KeyValueStore(), options);
         follower = new FollowerLog("rs-follower", replica, options);
         ch = stream("rs-leader");
     }

@@ -1,18 +1,20 @@
 package dev.repl.replication;
 
+import dev.repl.api.Acks;
+import dev.repl.api.LogOptions;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.repl.config.NodeAddress;
-import dev.repl.config.Peer;
+import dev.repl.api.NodeAddress;
+import dev.repl.api.Peer;
 import dev.repl.kv.KvCommand;
 import dev.repl.kv.KvService;
-import dev.repl.kv.KvStateMachine;
+import dev.repl.api.KeyValueStore;
 import dev.repl.node.HeartbeatObserver;
-import dev.repl.node.NodeOptions;
+import dev.repl.api.ConnectionOptions;
 import dev.repl.node.NodeServer;
 import dev.repl.testing.Threads;
 import dev.repl.transport.LinkSecurity;
@@ -42,13 +44,13 @@ class ReplicationTest {
     /** A follower node: its log, the stream handler, and the port its leader connects to. */
     private final class Follower implements AutoCloseable {
         final Replica replica;
-        final KvStateMachine state = new KvStateMachine();
+        final KeyValueStore state = new KeyValueStore();
         final NodeServer server;
         final int port;
 
         Follower(String name, int port, LogOptions options) throws IOException {
             replica = Replica.open(name, dir.resolve(name), "repl", state, options);
-            server = new NodeServer(name, NodeAddress.loopback(port), NodeOptions.defaults(), LinkSecurity.PLAINTEXT, HeartbeatObserver.NONE,
+            server = new NodeServer(name, NodeAddress.loopback(port), ConnectionOptions.defaults(), LinkSecurity.PLAINTEXT, HeartbeatObserver.NONE,
                     new FollowerLog(name, replica, options));
             this.port = server.start().getPort();
             open.add(this);
@@ -65,7 +67,7 @@ class ReplicationTest {
         return new LogOptions(64 * 1024, snapshotEvery, retain, 1024 * 1024, 4 * 1024 * 1024, acks, Duration.ofSeconds(5));
     }
 
-    private LeaderLog leader(String name, LogOptions options, KvStateMachine state, Follower... followers) throws IOException {
+    private LeaderLog leader(String name, LogOptions options, KeyValueStore state, Follower... followers) throws IOException {
         Replica replica = Replica.open(name, dir.resolve(name), "repl", state, options);
         List<Peer> peers = new ArrayList<>();
         for (Follower f : followers) {
@@ -118,7 +120,7 @@ class ReplicationTest {
     void writesCommitOnAQuorumAndEveryNodeAppliesTheSameLog() throws Exception {
         Follower one = new Follower("rt-f1", 0, options(Acks.QUORUM, 0, 0));
         Follower two = new Follower("rt-f2", 0, options(Acks.QUORUM, 0, 0));
-        KvStateMachine state = new KvStateMachine();
+        KeyValueStore state = new KeyValueStore();
         LeaderLog leader = leader("rt-leader", options(Acks.QUORUM, 0, 0), state, one, two);
         awaitAll(write(leader, "k", 300));
         assertArrayEquals("value-299".getBytes(StandardCharsets.UTF_8), state.get("k299"));
@@ -133,7 +135,7 @@ class ReplicationTest {
     void followerRestartedOnItsDataDirCatchesUpFromWhereItsLogEnds() throws Exception {
         Follower one = new Follower("rt-c1", 0, options(Acks.QUORUM, 0, 0));
         Follower two = new Follower("rt-c2", 0, options(Acks.QUORUM, 0, 0));
-        LeaderLog leader = leader("rt-cl", options(Acks.QUORUM, 0, 0), new KvStateMachine(), one, two);
+        LeaderLog leader = leader("rt-cl", options(Acks.QUORUM, 0, 0), new KeyValueStore(), one, two);
         awaitAll(write(leader, "a", 50));
         awaitConverged(leader.replica(), one.replica, two.replica);
         int port = two.port;
@@ -153,7 +155,7 @@ class ReplicationTest {
     void followerBehindTheLeadersRetainedLogIsSentASnapshotThenTheLogAfterIt() throws Exception {
         Follower one = new Follower("rt-s1", 0, options(Acks.QUORUM, 50, 10));
         Follower two = new Follower("rt-s2", 0, options(Acks.QUORUM, 50, 10));
-        LeaderLog leader = leader("rt-sl", options(Acks.QUORUM, 50, 10), new KvStateMachine(), one, two);
+        LeaderLog leader = leader("rt-sl", options(Acks.QUORUM, 50, 10), new KeyValueStore(), one, two);
         int port = two.port;
         two.close();
         open.remove(two);
@@ -171,7 +173,7 @@ class ReplicationTest {
     void underAllAWriteWaitsForEveryNodeAndSaysHowFarItGot() throws Exception {
         Follower one = new Follower("rt-a1", 0, options(Acks.ALL, 0, 0));
         Follower two = new Follower("rt-a2", 0, options(Acks.ALL, 0, 0));
-        LeaderLog leader = leader("rt-al", options(Acks.ALL, 0, 0), new KvStateMachine(), one, two);
+        LeaderLog leader = leader("rt-al", options(Acks.ALL, 0, 0), new KeyValueStore(), one, two);
         awaitAll(write(leader, "x", 5));
         two.close();
         open.remove(two);
@@ -185,13 +187,13 @@ class ReplicationTest {
     void aRestartedLeaderTakesANewTermAndKeepsEveryCommittedWrite() throws Exception {
         Follower one = new Follower("rt-r1", 0, options(Acks.QUORUM, 0, 0));
         Follower two = new Follower("rt-r2", 0, options(Acks.QUORUM, 0, 0));
-        LeaderLog first = leader("rt-rl", options(Acks.QUORUM, 0, 0), new KvStateMachine(), one, two);
+        LeaderLog first = leader("rt-rl", options(Acks.QUORUM, 0, 0), new KeyValueStore(), one, two);
         awaitAll(write(first, "r", 20));
         first.close();
         first.replica().close();
         open.remove(first);
         open.remove(first.replica());
-        KvStateMachine state = new KvStateMachine();
+        KeyValueStore state = new KeyValueStore();
         LeaderLog second = leader("rt-rl", options(Acks.QUORUM, 0, 0), state, one, two);
         assertEquals(2, second.term());
         awaitAll(write(second, "after", 1));
@@ -203,14 +205,14 @@ class ReplicationTest {
     void aRestartedLeaderServesNoStaleReadBeforeItsTermsFirstEntryCommits() throws Exception {
         Follower one = new Follower("rt-s1", 0, options(Acks.QUORUM, 0, 0));
         Follower two = new Follower("rt-s2", 0, options(Acks.QUORUM, 0, 0));
-        LeaderLog first = leader("rt-sl", options(Acks.QUORUM, 0, 0), new KvStateMachine(), one, two);
+        LeaderLog first = leader("rt-sl", options(Acks.QUORUM, 0, 0), new KeyValueStore(), one, two);
         awaitAll(write(first, "s", 5));
         for (AutoCloseable node : List.of(first, first.replica(), one, two)) {
             node.close();
             open.remove(node);
         }
         // The leader restarts alone: its log holds s0..s4, but nothing tells it they committed.
-        KvStateMachine state = new KvStateMachine();
+        KeyValueStore state = new KeyValueStore();
         LeaderLog second = leader("rt-sl", options(Acks.QUORUM, 0, 0), state, one, two);
         KvService kv = KvService.ofLeader(state, second, Duration.ofMillis(300));
         KvService.Response early = kv.read("s4", false, GlobalEventExecutor.INSTANCE).get(10, TimeUnit.SECONDS);

@@ -1,6 +1,6 @@
 package dev.repl.testing;
 
-import dev.repl.config.TlsConfig;
+import dev.repl.api.TlsConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigInteger;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.repl.config.TlsConfig;
+import dev.repl.api.TlsConfig;
 import dev.repl.handshake.ClusterId;
 import dev.repl.testing.TestPki;
 import dev.repl.testing.Wire;

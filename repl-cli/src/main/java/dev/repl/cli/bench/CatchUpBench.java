@@ -2,7 +2,7 @@ package dev.repl.cli.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
-import dev.repl.admin.Json;
+import dev.repl.cli.Json;
 import dev.repl.cli.CommandFailedException;
 import dev.repl.cli.ExitCodes;
 import java.io.IOException;

@@ -2,7 +2,7 @@ package dev.repl.cli.bench;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.repl.admin.Json;
+import dev.repl.cli.Json;
 import dev.repl.cli.CommandFailedException;
 import java.io.IOException;
 import java.io.PrintWriter;

@@ -1,7 +1,7 @@
 package dev.repl.cli.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.repl.admin.Json;
+import dev.repl.cli.Json;
 import dev.repl.cli.DurationConverter;
 import dev.repl.cli.ExitCodes;
 import java.io.IOException;

@@ -1,11 +1,11 @@
 package dev.repl.cli.bench;
 
-import dev.repl.config.NodeAddress;
+import dev.repl.api.NodeAddress;
 import dev.repl.handshake.ConnectingHandshake;
 import dev.repl.handshake.Identity;
 import dev.repl.leader.HeartbeatHandler;
 import dev.repl.node.HeartbeatObserver;
-import dev.repl.node.NodeOptions;
+import dev.repl.api.ConnectionOptions;
 import dev.repl.node.NodeServer;
 import dev.repl.transport.ConnectionErrorHandler;
 import dev.repl.transport.LinkSecurity;
@@ -41,7 +41,7 @@ final class NettyPingPong {
      * @param connections ping-pongs at once, each on its own connection, all on one event loop per side
      */
     static void run(RttSampler sampler, LinkSecurity security, int connections) throws Exception {
-        try (NodeServer follower = new NodeServer("rtt-follower", NodeAddress.loopback(0), NodeOptions.defaults(), security, HeartbeatObserver.NONE)) {
+        try (NodeServer follower = new NodeServer("rtt-follower", NodeAddress.loopback(0), ConnectionOptions.defaults(), security, HeartbeatObserver.NONE)) {
             int port = follower.start().getPort();
             EventLoopGroup group = Transport.get().newGroup(1, "rtt-leader");
             List<Channel> channels = new ArrayList<>();

@@ -1,6 +1,6 @@
 package dev.repl.cli.bench;
 
-import dev.repl.admin.Json;
+import dev.repl.cli.Json;
 import dev.repl.cli.DurationConverter;
 import dev.repl.cli.ExitCodes;
 import dev.repl.transport.LinkSecurity;

@@ -1,16 +1,16 @@
 package dev.repl.cli.bench;
 
-import dev.repl.admin.Json;
+import dev.repl.cli.Json;
 import dev.repl.cli.DurationConverter;
 import dev.repl.cli.ExitCodes;
 import dev.repl.cli.TlsOptions;
-import dev.repl.config.NodeAddress;
-import dev.repl.config.TlsConfig;
+import dev.repl.api.NodeAddress;
+import dev.repl.api.TlsConfig;
 import dev.repl.handshake.ClusterId;
 import dev.repl.handshake.ConnectingHandshake;
 import dev.repl.handshake.Identity;
 import dev.repl.node.HeartbeatObserver;
-import dev.repl.node.NodeOptions;
+import dev.repl.api.ConnectionOptions;
 import dev.repl.node.NodeServer;
 import dev.repl.transport.ConnectionErrorHandler;
 import dev.repl.transport.LinkSecurity;
@@ -113,7 +113,7 @@ final class TlsBench implements Callable<Integer> {
         err.flush();
         Histogram nanos = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
         EventLoopGroup group = Transport.get().newGroup(1, "bench-tls-leader");
-        try (NodeServer follower = new NodeServer("bench-tls-follower", NodeAddress.loopback(0), NodeOptions.defaults(), security,
+        try (NodeServer follower = new NodeServer("bench-tls-follower", NodeAddress.loopback(0), ConnectionOptions.defaults(), security,
                 HeartbeatObserver.NONE)) {
             int port = follower.start().getPort();
             ConnectionErrorHandler errors = new ConnectionErrorHandler("bench-tls-leader");

@@ -1,0 +1,32 @@
+package dev.repl.api;
+
+/**
+ * Told of what happens to a node. Called on one thread of the node's own, in order, never on
+ * an event loop: a slow listener delays the next event, not the node. Role, leader and follower
+ * health are looked at every {@link #POLL_MILLIS} ms, so a state held for less may go unseen.
+ * Role and leader are reported once at start, then on each change. Every method does nothing by
+ * default.
+ */
+public interface NodeListener {
+
+    NodeListener NONE = new NodeListener() { };
+
+    /** How often role, leader and follower health are looked at. */
+    int POLL_MILLIS = 20;
+
+    /** This node's role or term changed. */
+    default void roleChanged(Role role, long term) {
+    }
+
+    /** The leader this node knows changed: its name, or null when none is known (lost, or an election is on). */
+    default void leaderChanged(String leader) {
+    }
+
+    /** While this node leads: a follower's health as its failure detector sees it changed. */
+    default void followerHealthChanged(String follower, FollowerState from, FollowerState to) {
+    }
+
+    /** A heartbeat was answered (its ack written). */
+    default void heartbeatAnswered() {
+    }
+}

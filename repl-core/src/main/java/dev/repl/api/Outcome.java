@@ -1,0 +1,63 @@
+package dev.repl.api;
+
+/**
+ * How a proposal ended, as far as this node can tell. Exactly one of three:
+ * <ul>
+ *   <li>{@link Committed}: in the log of a majority (at the promised {@link Acks} level) and
+ *       applied here; it survives the loss of any minority and every later read sees it.</li>
+ *   <li>{@link Rejected}: never written; nothing changed, and it is safe to send again, here
+ *       later or to the leader.</li>
+ *   <li>{@link Unknown}: written, not known to be committed. It may still commit, or may be
+ *       replaced by another leader's entry. Sending it again may apply it twice: read first, or
+ *       make the command idempotent (a compare-and-set, say).</li>
+ * </ul>
+ */
+public sealed interface Outcome permits Outcome.Committed, Outcome.Rejected, Outcome.Unknown {
+
+    /**
+     * @param index  the entry's position in the log
+     * @param result what {@link StateMachine#apply} answered for it
+     */
+    record Committed(long index, byte[] result) implements Outcome {
+        @Override
+        public String toString() {
+            return "committed at index " + index;
+        }
+    }
+
+    /** Why nothing was written. */
+    enum Reason {
+        /** This node is not the leader (or is stepping down); see {@link Rejected#leader}. */
+        NOT_LEADER,
+        /** The leader's disk is behind its writes; try again shortly. */
+        BACKLOGGED,
+        /** This node's log failed; it takes no more writes. */
+        LOG_FAILED,
+        /** This node keeps no log: it was started without a data directory. */
+        NO_LOG,
+        /** A read only: no majority confirmed in time that this node still leads. */
+        NO_QUORUM
+    }
+
+    /**
+     * @param message one line for a person
+     * @param leader  the leader's name when this node knows another node leads, else null
+     */
+    record Rejected(Reason reason, String message, String leader) implements Outcome {
+        @Override
+        public String toString() {
+            return "rejected, nothing written: " + message;
+        }
+    }
+
+    /**
+     * @param index   where it was written
+     * @param message what is known: for example how many nodes had it when the commit timeout passed
+     */
+    record Unknown(long index, String message) implements Outcome {
+        @Override
+        public String toString() {
+            return "outcome unknown (index " + index + "): " + message;
+        }
+    }
+}

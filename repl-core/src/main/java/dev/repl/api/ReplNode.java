@@ -1,0 +1,254 @@
+package dev.repl.api;
+
+import dev.repl.node.HeartbeatObserver;
+import dev.repl.runtime.NodeRuntime;
+import dev.repl.liveness.StateListener;
+import dev.repl.replication.ClientRequests;
+import java.net.InetSocketAddress;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A node running in this JVM: a fixed follower, a fixed leader, or a member that elects its
+ * leader, as its {@link NodeConfig} says, replicating the commands it is given to the
+ * {@link StateMachine} on every node. {@code repl node} is one of these.
+ *
+ * <pre>{@code
+ * try (ReplNode node = ReplNode.create(config, new Counter(), NodeListener.NONE).start()) {
+ *     Outcome outcome = node.propose(command).join();
+ * }
+ * }</pre>
+ *
+ * {@link #start} and {@link #close} are idempotent; close releases every thread, connection and
+ * buffer the node holds. Every method is thread-safe.
+ */
+public final class ReplNode implements AutoCloseable {
+
+    private final NodeConfig config;
+    private final StateMachine stateMachine;
+    private final NodeListener listener;
+    private final ScheduledExecutorService events;
+    private final NodeRuntime runtime;
+    private boolean started;
+    private boolean closed;
+
+    private ReplNode(NodeConfig config, StateMachine stateMachine, NodeListener listener) {
+        this.config = config;
+        this.stateMachine = stateMachine;
+        this.listener = listener;
+        this.events = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, config.name() + "-events");
+            t.setDaemon(true);
+            return t;
+        });
+        HeartbeatObserver heartbeats = listener == NodeListener.NONE ? HeartbeatObserver.NONE
+                : (channel, sequence) -> events.execute(listener::heartbeatAnswered);
+        try {
+            this.runtime = new NodeRuntime(config, stateMachine, heartbeats, StateListener.NONE);
+        } catch (RuntimeException e) {
+            events.shutdownNow();
+            throw e;
+        }
+    }
+
+    /**
+     * A node that is not started yet.
+     *
+     * @param stateMachine what its log drives; required with a data directory, a {@link KeyValueStore}
+     *                     with a client address, and null without a data directory (heartbeats only)
+     * @param listener     told of role, leader and follower-health changes; {@link NodeListener#NONE} for none
+     * @throws IllegalArgumentException when the state machine does not fit the configuration
+     * @throws NodeStartException       when the TLS files or the data directory cannot be used
+     */
+    public static ReplNode create(NodeConfig config, StateMachine stateMachine, NodeListener listener) {
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(listener, "listener");
+        if (config.dataDir() != null && stateMachine == null) {
+            throw new IllegalArgumentException("a node with a data directory needs a state machine");
+        }
+        if (config.dataDir() == null && stateMachine != null) {
+            throw new IllegalArgumentException("a state machine needs a log: give the node a data directory");
+        }
+        if (config.clientAddress() != null && !(stateMachine instanceof KeyValueStore)) {
+            throw new IllegalArgumentException("clientAddress serves the bundled key-value store: run a KeyValueStore, or drop the client address");
+        }
+        return new ReplNode(config, stateMachine, listener);
+    }
+
+    /** A node that keeps no log: it answers or sends heartbeats, and elects nothing. */
+    public static ReplNode create(NodeConfig config) {
+        return create(config, null, NodeListener.NONE);
+    }
+
+    /**
+     * Binds its addresses and starts; returns at once, with elections and links running in the
+     * background. Idempotent.
+     *
+     * @throws NodeStartException when an address cannot be bound; what had started is closed
+     */
+    public synchronized ReplNode start() {
+        if (closed) {
+            throw new IllegalStateException(config.name() + " is closed");
+        }
+        if (started) {
+            return this;
+        }
+        runtime.start();
+        started = true;
+        if (listener != NodeListener.NONE) {
+            events.scheduleWithFixedDelay(new Watcher(), 0, NodeListener.POLL_MILLIS, TimeUnit.MILLISECONDS);
+        }
+        return this;
+    }
+
+    /**
+     * Proposes {@code command} to the cluster. The future completes once the outcome is known,
+     * never exceptionally: {@link Outcome.Committed} once committed and applied here, with the
+     * state machine's result; {@link Outcome.Rejected} at once when this node cannot propose
+     * (it does not lead, or keeps no log); {@link Outcome.Unknown} when it was written but did
+     * not commit within the {@link LogOptions#commitTimeout}, or this node stopped leading first.
+     */
+    public CompletableFuture<Outcome> propose(byte[] command) {
+        Objects.requireNonNull(command, "command");
+        ClientRequests requests = runtime.requests();
+        if (requests == null) {
+            return CompletableFuture.completedFuture(noLog());
+        }
+        checkStarted();
+        return requests.propose(command, true, events);
+    }
+
+    /**
+     * A linearizable read: {@link StateMachine#query} runs once this node has confirmed it still
+     * leads and has applied every entry committed before the call, so it sees every write
+     * acknowledged before it. Fails with a {@link RejectedException} on a node that does not lead
+     * or cannot confirm it does within the commit timeout; nothing was read then.
+     */
+    public CompletableFuture<byte[]> query(byte[] request) {
+        Objects.requireNonNull(request, "request");
+        ClientRequests requests = runtime.requests();
+        if (requests == null) {
+            return CompletableFuture.failedFuture(new RejectedException(noLog()));
+        }
+        checkStarted();
+        return requests.readBarrier(events).thenApplyAsync(ok -> stateMachine.query(request), events);
+    }
+
+    /**
+     * A read of what this node has applied, on any node and at once: it may miss recent writes,
+     * or, on a node cut off from its leader, many. Never goes back in time on one node.
+     */
+    public byte[] queryStale(byte[] request) {
+        Objects.requireNonNull(request, "request");
+        if (stateMachine == null) {
+            throw new RejectedException(noLog());
+        }
+        return stateMachine.query(request);
+    }
+
+    public NodeConfig config() {
+        return config;
+    }
+
+    public Role role() {
+        return runtime.role();
+    }
+
+    /** The term this node is in (0 for a fixed node without a log). */
+    public long term() {
+        return runtime.term();
+    }
+
+    /** The leader this node knows: its own name while it leads; empty when none is known. */
+    public Optional<String> leader() {
+        return Optional.ofNullable(runtime.leader());
+    }
+
+    /** While this node leads, each follower's health by name; otherwise empty. */
+    public Map<String, FollowerState> followers() {
+        return runtime.followers();
+    }
+
+    /** Where it listens for links, once started (the port chosen when the configuration said 0). */
+    public InetSocketAddress listenAddress() {
+        return runtime.listening();
+    }
+
+    /** Where the key-value HTTP API listens, once started; empty without one. */
+    public Optional<InetSocketAddress> clientAddress() {
+        return Optional.ofNullable(runtime.clientBound());
+    }
+
+    /** Where the admin endpoint listens, once started; empty without one. */
+    public Optional<InetSocketAddress> adminAddress() {
+        return Optional.ofNullable(runtime.adminBound());
+    }
+
+    /** Stops and releases everything; proposals still pending end {@link Outcome.Unknown}. Idempotent. */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        runtime.close();
+        events.shutdownNow();
+    }
+
+    private synchronized void checkStarted() {
+        if (!started || closed) {
+            throw new IllegalStateException(config.name() + (closed ? " is closed" : " is not started"));
+        }
+    }
+
+    private Outcome.Rejected noLog() {
+        return new Outcome.Rejected(Outcome.Reason.NO_LOG, config.name() + " keeps no log: it was started without a data directory", null);
+    }
+
+    /** Looks at role, leader and follower health, and tells the listener what changed since the last look. */
+    private final class Watcher implements Runnable {
+        private Role role;
+        private long term = -1;
+        private String leader;
+        private boolean leaderSeen;
+        private final Map<String, FollowerState> health = new HashMap<>();
+
+        @Override
+        public void run() {
+            try {
+                Role r = runtime.role();
+                long t = runtime.term();
+                if (r != role || t != term) {
+                    role = r;
+                    term = t;
+                    listener.roleChanged(r, t);
+                }
+                String l = runtime.leader();
+                if (!leaderSeen || !Objects.equals(l, leader)) {
+                    leaderSeen = true;
+                    leader = l;
+                    listener.leaderChanged(l);
+                }
+                Map<String, FollowerState> now = runtime.followers();
+                for (Map.Entry<String, FollowerState> f : now.entrySet()) {
+                    FollowerState before = health.put(f.getKey(), f.getValue());
+                    FollowerState from = before == null ? FollowerState.CONNECTING : before;
+                    if (from != f.getValue()) {
+                        listener.followerHealthChanged(f.getKey(), from, f.getValue());
+                    }
+                }
+                health.keySet().retainAll(now.keySet());
+            } catch (RuntimeException e) {
+                org.slf4j.LoggerFactory.getLogger(ReplNode.class).warn("{}: listener: {}", config.name(), e.toString());
+            }
+        }
+    }
+}

@@ -1,0 +1,42 @@
+package dev.repl.api;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+
+/**
+ * What a replicated log drives: the application's state, changed only by committed entries, in
+ * log order, on one thread. The same entries applied in the same order give the same state on
+ * every node; that is all replication promises, and all a state machine may rely on.
+ *
+ * <p>{@link #apply}, {@link #snapshot} and {@link #restore} run on the node's one applier thread,
+ * never at once. {@code apply} must be deterministic: no clock, no randomness, no I/O whose
+ * result could differ between nodes.
+ */
+public interface StateMachine {
+
+    /**
+     * Applies the committed entry at {@code index}.
+     *
+     * @return what the entry's proposer is answered (for example a previous value, or a refusal);
+     *         deterministic: every node computes the same
+     */
+    byte[] apply(long index, byte[] command);
+
+    /** Writes the whole state as of the last entry applied; {@link #restore} reads it back. */
+    void snapshot(OutputStream out) throws IOException;
+
+    /** Replaces the whole state with a snapshot's. */
+    void restore(InputStream in) throws IOException;
+
+    /**
+     * Answers a read from the state applied so far; changes nothing. {@link ReplNode#query} calls
+     * it once every entry committed before the query is applied (linearizable),
+     * {@link ReplNode#queryStale} at once. It runs on the caller's thread, possibly while
+     * {@link #apply} runs on another: read state that is safe to share (a volatile field, a
+     * concurrent map, an immutable snapshot swapped in whole).
+     *
+     * @return the answer; null is passed on as null
+     */
+    byte[] query(byte[] request);
+}
