@@ -1,6 +1,7 @@
 package dev.repl.cli;
 
 import dev.repl.api.NodeAddress;
+import dev.repl.api.NodeConfig;
 import dev.repl.api.Peer;
 import dev.repl.api.client.HeartbeatProbe;
 import dev.repl.api.client.HeartbeatReport;
@@ -46,6 +47,11 @@ final class HeartbeatCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         HeartbeatProbe check;
+        try {
+            NodeConfig.checkClusterId(link.clusterId);
+        } catch (NodeConfig.InvalidSettingException e) {
+            throw new ParameterException(spec.commandLine(), "--cluster-id: " + e.detail());
+        }
         try {
             List<Peer> peers = HeartbeatProbe.named(followers == null ? DEFAULT_FOLLOWERS : followers);
             check = HeartbeatProbe.probe(name, peers, timeout, link.clusterId, link.tls.config());

@@ -150,19 +150,27 @@ final class NodeCommand implements Callable<Integer> {
             node = build(this::fixedConfig);
         }
         if (printConfig) {
+            ReplNode.check(node); // what a start would refuse in the files, so a printed configuration is one that starts
             EffectiveConfig.print(spec, spec.commandLine().getOut());
             return ExitCodes.OK;
         }
         return run(node);
     }
 
-    /** Builds the configuration; what it refuses is a usage error, in its own words. */
+    /** Builds the configuration; what it refuses is a usage error, naming the option. */
     private NodeConfig build(Supplier<NodeConfig> config) {
         try {
             return config.get();
+        } catch (NodeConfig.InvalidSettingException e) {
+            throw new ParameterException(spec.commandLine(), option(e.setting()) + ": " + e.detail());
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
+    }
+
+    /** {@code electionTimeout} is {@code --election-timeout}: a setting of the record by its option's name. */
+    static String option(String setting) {
+        return "--" + setting.replaceAll("([A-Z])", "-$1").toLowerCase(java.util.Locale.ROOT);
     }
 
     /** An elected member takes its address from --peers and its name from --id: the fixed roles' options would do nothing. */
@@ -193,6 +201,7 @@ final class NodeCommand implements Callable<Integer> {
 
     /** A member of an elected cluster; the configuration checks the members (unique, this node among them, at least three). */
     private NodeConfig peerConfig() {
+        NodeConfig.checkName("id", id);
         NodeConfig.Builder b = NodeConfig.peer(id, peers)
                 .electionTimeout(electionTimeout != null ? electionTimeout : NodeConfig.DEFAULT_ELECTION_TIMEOUT)
                 .detector(detector.toConfig());

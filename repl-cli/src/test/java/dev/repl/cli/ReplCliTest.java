@@ -175,7 +175,7 @@ class ReplCliTest {
     void otherOptionsThatWouldDoNothingAreUsageErrors() {
         assertUsageError("--tls-provider applies with --tls-cert, --tls-key and --tls-ca only", "heartbeat", "--tls-provider", "jdk");
         assertUsageError("--interval applies with --watch only", "status", "--interval", "2s");
-        assertUsageError("name must not contain control characters", "node", "--role", "follower", "--port", "0", "--name", "a\tb");
+        assertUsageError("--name: must not contain control characters", "node", "--role", "follower", "--port", "0", "--name", "a\tb");
     }
 
     @Test

@@ -54,6 +54,16 @@ public record LogOptions(long segmentBytes, long snapshotEvery, long retainEntri
         return Math.min(1024 * 1024, maxFrameBytes - 8 * 1024);
     }
 
+    /**
+     * The largest command {@link ReplNode#propose} takes: a record must fit in one replication
+     * frame, with room for the record's and the frame's headers.
+     *
+     * @return the limit in bytes
+     */
+    public int maxCommandBytes() {
+        return maxFrameBytes - 4 * 1024;
+    }
+
     public static LogOptions defaults() {
         return new LogOptions(DEFAULT_SEGMENT_BYTES, DEFAULT_SNAPSHOT_EVERY, DEFAULT_RETAIN_ENTRIES, DEFAULT_MAX_FRAME_BYTES,
                 DEFAULT_MAX_INFLIGHT_BYTES, Acks.QUORUM, DEFAULT_COMMIT_TIMEOUT);

@@ -24,7 +24,8 @@ import java.util.Set;
  * @param peers             PEER: every member, this node included
  * @param electionTimeout   PEER: silence after which a member stands for election; else null
  * @param detector          LEADER and PEER: heartbeats and failure detection; else null
- * @param connections       how accepted connections are treated (a follower's leader timeout)
+ * @param connections       how accepted connections are treated; its leader timeout is a fixed follower's (a peer's
+ *                          is its election timeout)
  * @param clusterId         links from another cluster are refused at hello
  * @param tls               mutual TLS on every link and endpoint, or null for plaintext
  * @param dataDir           where the log, term and vote are kept, or null for heartbeats only; PEER needs one
@@ -49,13 +50,42 @@ public record NodeConfig(Mode mode, String name, NodeAddress listen, List<Peer> 
     public static final Duration DEFAULT_ELECTION_TIMEOUT = Duration.ofSeconds(1);
     public static final String DEFAULT_CLUSTER_ID = ClusterId.DEFAULT_NAME;
 
+    /**
+     * A setting that is refused: {@link #setting} names it as the record does ({@code peers},
+     * {@code electionTimeout}), {@link #detail} says why, and the message is both.
+     */
+    public static final class InvalidSettingException extends IllegalArgumentException {
+        private final String setting;
+        private final String detail;
+
+        public InvalidSettingException(String setting, String detail) {
+            super(setting + ": " + detail, null);
+            this.setting = setting;
+            this.detail = detail;
+        }
+
+        /** @return the setting's name, as the record and the builder spell it */
+        public String setting() {
+            return setting;
+        }
+
+        /** @return why it is refused, without the setting's name */
+        public String detail() {
+            return detail;
+        }
+    }
+
     public NodeConfig {
         Objects.requireNonNull(mode, "mode");
         Objects.requireNonNull(listen, "listen");
         Objects.requireNonNull(connections, "connections");
         Objects.requireNonNull(clusterId, "clusterId");
-        name = Identity.checkName(Objects.requireNonNull(name, "name"));
-        ClusterId.of(clusterId);
+        name = checkName(mode == Mode.PEER ? "id" : "name", Objects.requireNonNull(name, "name"));
+        try {
+            ClusterId.of(clusterId);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidSettingException("clusterId", strip(e.getMessage(), "cluster id "));
+        }
         followers = List.copyOf(followers == null ? List.of() : followers);
         peers = List.copyOf(peers == null ? List.of() : peers);
         refuse(mode != Mode.LEADER && !followers.isEmpty(), "followers", "a fixed leader");
@@ -67,7 +97,11 @@ public record NodeConfig(Mode mode, String name, NodeAddress listen, List<Peer> 
         switch (mode) {
             case LEADER -> {
                 Objects.requireNonNull(detector, "detector");
-                ReplicationConfig.checkFollowers(followers, listen);
+                try {
+                    ReplicationConfig.checkFollowers(followers, listen);
+                } catch (IllegalArgumentException e) {
+                    throw new InvalidSettingException("followers", e.getMessage());
+                }
             }
             case PEER -> checkPeers(name, peers, detector, electionTimeout, dataDir, log);
             case FOLLOWER -> { }
@@ -84,38 +118,73 @@ public record NodeConfig(Mode mode, String name, NodeAddress listen, List<Peer> 
         Set<String> ids = new HashSet<>();
         Set<NodeAddress> addresses = new HashSet<>();
         for (Peer p : peers) {
-            Identity.checkName(p.name());
             if (!ids.add(p.name())) {
-                throw new IllegalArgumentException("peers: " + p.name() + " is given twice");
+                throw new InvalidSettingException("peers", p.name() + " is given twice");
             }
             if (!addresses.add(p.address())) {
-                throw new IllegalArgumentException("peers: " + p.address() + " is given twice");
+                throw new InvalidSettingException("peers", p.address() + " is given twice");
             }
         }
         if (!ids.contains(id)) {
-            throw new IllegalArgumentException("peers do not list this node's id " + id);
+            throw new InvalidSettingException("peers", "no member is this node's id " + id);
         }
         if (peers.size() < 3) {
-            throw new IllegalArgumentException("peers list " + peers.size() + " member(s); an elected cluster needs at least three, so"
+            throw new InvalidSettingException("peers", "lists " + peers.size() + " member(s); an elected cluster needs at least three, so"
                     + " that it can lose one and still elect a leader");
         }
         if (dataDir == null) {
-            throw new IllegalArgumentException("an elected peer needs a data directory: its term and vote must survive a restart");
+            throw new InvalidSettingException("dataDir", "an elected peer needs one: its term and vote must survive a restart");
         }
         if (log.acks() == Acks.LEADER) {
-            throw new IllegalArgumentException("acks LEADER cannot be used by an elected peer: a write on the leader's disk alone would"
+            throw new InvalidSettingException("acks", "LEADER cannot be used by an elected peer: a write on the leader's disk alone would"
                     + " be lost when another member is elected");
         }
         if (electionTimeout.compareTo(detector.heartbeatInterval().multipliedBy(3)) < 0) {
-            throw new IllegalArgumentException("election timeout " + electionTimeout.toMillis() + " ms is under three heartbeat intervals ("
+            throw new InvalidSettingException("electionTimeout", electionTimeout.toMillis() + " ms is under three heartbeat intervals ("
                     + detector.heartbeatInterval().toMillis() + " ms): followers would stand between heartbeats");
         }
     }
 
     private static void refuse(boolean given, String setting, String who) {
         if (given) {
-            throw new IllegalArgumentException(setting + " applies to " + who + " only");
+            throw new InvalidSettingException(setting, "applies to " + who + " only");
         }
+    }
+
+    /**
+     * Checks a node's or a peer's name as it travels in hellos and votes.
+     *
+     * @param setting what the name is ({@code name}, {@code id}), for the message
+     * @param name    the name
+     * @return the name
+     * @throws InvalidSettingException when it is empty, too long, or has control characters
+     */
+    public static String checkName(String setting, String name) {
+        try {
+            return Identity.checkName(name);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidSettingException(setting, strip(e.getMessage(), "name "));
+        }
+    }
+
+    /**
+     * Checks a cluster id.
+     *
+     * @param clusterId the id
+     * @return the id
+     * @throws InvalidSettingException when it is not 1-64 letters, digits, '.', '_' or '-'
+     */
+    public static String checkClusterId(String clusterId) {
+        try {
+            ClusterId.of(clusterId);
+            return clusterId;
+        } catch (IllegalArgumentException e) {
+            throw new InvalidSettingException("clusterId", strip(e.getMessage(), "cluster id "));
+        }
+    }
+
+    private static String strip(String message, String prefix) {
+        return message.startsWith(prefix) ? message.substring(prefix.length()) : message;
     }
 
     /** A fixed follower listening at {@code listen}. */
@@ -134,7 +203,7 @@ public record NodeConfig(Mode mode, String name, NodeAddress listen, List<Peer> 
     /** Member {@code id} of {@code peers} (every member, this one included); it listens at its own entry. */
     public static Builder peer(String id, List<Peer> peers) {
         Peer self = peers.stream().filter(p -> p.name().equals(id)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("peers do not list this node's id " + id));
+                .orElseThrow(() -> new InvalidSettingException("peers", "no member is this node's id " + id));
         Builder b = new Builder(Mode.PEER, id, self.address());
         b.peers = List.copyOf(peers);
         b.electionTimeout = DEFAULT_ELECTION_TIMEOUT;
@@ -184,6 +253,7 @@ public record NodeConfig(Mode mode, String name, NodeAddress listen, List<Peer> 
 
         /** A peer listens on this host, at its entry's port, rather than at its entry's host. */
         public Builder listenHost(String host) {
+            only(mode == Mode.PEER, "listenHost", "an elected peer (a fixed role is given its whole address)");
             this.listen = new NodeAddress(host, listen.port());
             return this;
         }
@@ -218,14 +288,11 @@ public record NodeConfig(Mode mode, String name, NodeAddress listen, List<Peer> 
         /** Keep a log in {@code dir}, with the default {@link LogOptions} unless {@link #log} is given. */
         public Builder dataDir(Path dir) {
             this.dataDir = dir;
-            if (log == null) {
-                log = LogOptions.defaults();
-            }
             return this;
         }
 
+        /** How the log is kept and shipped; needs a {@link #dataDir}. */
         public Builder log(LogOptions log) {
-            only(dataDir != null, "log", "a node with a data directory (call dataDir first)");
             this.log = log;
             return this;
         }
@@ -242,8 +309,9 @@ public record NodeConfig(Mode mode, String name, NodeAddress listen, List<Peer> 
         }
 
         public NodeConfig build() {
+            LogOptions options = log == null && dataDir != null ? LogOptions.defaults() : log;
             return new NodeConfig(mode, name, listen, followers, peers, electionTimeout, detector, connections, clusterId, tls, dataDir,
-                    log, clientAddress, adminAddress);
+                    options, clientAddress, adminAddress);
         }
 
         private static void only(boolean applies, String setting, String who) {

@@ -2,7 +2,8 @@ package dev.repl.api;
 
 /**
  * Told of what happens to a node. Called on one thread of the node's own, in order, never on
- * an event loop: a slow listener delays the next event, not the node. Role, leader and follower
+ * an event loop: a slow listener delays the next event, not the node's work (proposals, reads
+ * and their timeouts run elsewhere). Role, leader and follower
  * health are looked at every {@link #POLL_MILLIS} ms, so a state held for less may go unseen.
  * Role and leader are reported once at start, then on each change. Every method does nothing by
  * default.
@@ -22,7 +23,11 @@ public interface NodeListener {
     default void leaderChanged(String leader) {
     }
 
-    /** While this node leads: a follower's health as its failure detector sees it changed. */
+    /**
+     * While this node leads: a follower's health as its failure detector sees it changed. A
+     * leader's first report of a follower is from {@link FollowerState#CONNECTING}; once this node
+     * stops leading, its followers are no longer reported.
+     */
     default void followerHealthChanged(String follower, FollowerState from, FollowerState to) {
     }
 

@@ -33,6 +33,8 @@ public sealed interface Outcome permits Outcome.Committed, Outcome.Rejected, Out
         BACKLOGGED,
         /** This node's log failed; it takes no more writes. */
         LOG_FAILED,
+        /** The command is larger than a replication frame can carry ({@link LogOptions#maxCommandBytes}). */
+        TOO_LARGE,
         /** This node keeps no log: it was started without a data directory. */
         NO_LOG,
         /** A read only: no majority confirmed in time that this node still leads. */

@@ -11,7 +11,9 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -34,6 +36,7 @@ public final class ReplNode implements AutoCloseable {
     private final StateMachine stateMachine;
     private final NodeListener listener;
     private final ScheduledExecutorService events;
+    private final ScheduledExecutorService timers;
     private final NodeRuntime runtime;
     private boolean started;
     private boolean closed;
@@ -42,19 +45,25 @@ public final class ReplNode implements AutoCloseable {
         this.config = config;
         this.stateMachine = stateMachine;
         this.listener = listener;
-        this.events = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, config.name() + "-events");
-            t.setDaemon(true);
-            return t;
-        });
+        this.events = Executors.newSingleThreadScheduledExecutor(daemon(config.name() + "-events"));
+        this.timers = Executors.newSingleThreadScheduledExecutor(daemon(config.name() + "-timers"));
         HeartbeatObserver heartbeats = listener == NodeListener.NONE ? HeartbeatObserver.NONE
                 : (channel, sequence) -> events.execute(listener::heartbeatAnswered);
         try {
             this.runtime = new NodeRuntime(config, stateMachine, heartbeats, StateListener.NONE);
         } catch (RuntimeException e) {
             events.shutdownNow();
+            timers.shutdownNow();
             throw e;
         }
+    }
+
+    private static ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
     }
 
     /**
@@ -81,7 +90,24 @@ public final class ReplNode implements AutoCloseable {
         return new ReplNode(config, stateMachine, listener);
     }
 
-    /** A node that keeps no log: it answers or sends heartbeats, and elects nothing. */
+    /**
+     * Reads the files a configuration names (its TLS certificate, key and CA) as a start would,
+     * without binding, opening or starting anything: a configuration that passes starts, unless an
+     * address is taken or the data directory cannot be used.
+     *
+     * @param config the configuration to check
+     * @throws NodeStartException naming the file and what is wrong with it
+     */
+    public static void check(NodeConfig config) {
+        NodeRuntime.security(config);
+    }
+
+    /**
+     * A node that keeps no log: it answers or sends heartbeats, and elects nothing.
+     *
+     * @param config its configuration, without a data directory
+     * @return the node, not started
+     */
     public static ReplNode create(NodeConfig config) {
         return create(config, null, NodeListener.NONE);
     }
@@ -90,7 +116,8 @@ public final class ReplNode implements AutoCloseable {
      * Binds its addresses and starts; returns at once, with elections and links running in the
      * background. Idempotent.
      *
-     * @throws NodeStartException when an address cannot be bound; what had started is closed
+     * @return this node
+     * @throws NodeStartException when an address cannot be bound; the node is closed then
      */
     public synchronized ReplNode start() {
         if (closed) {
@@ -99,7 +126,12 @@ public final class ReplNode implements AutoCloseable {
         if (started) {
             return this;
         }
-        runtime.start();
+        try {
+            runtime.start();
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
         started = true;
         if (listener != NodeListener.NONE) {
             events.scheduleWithFixedDelay(new Watcher(), 0, NodeListener.POLL_MILLIS, TimeUnit.MILLISECONDS);
@@ -109,10 +141,17 @@ public final class ReplNode implements AutoCloseable {
 
     /**
      * Proposes {@code command} to the cluster. The future completes once the outcome is known,
-     * never exceptionally: {@link Outcome.Committed} once committed and applied here, with the
-     * state machine's result; {@link Outcome.Rejected} at once when this node cannot propose
-     * (it does not lead, or keeps no log); {@link Outcome.Unknown} when it was written but did
-     * not commit within the {@link LogOptions#commitTimeout}, or this node stopped leading first.
+     * never exceptionally, and on a thread of the common pool, so code chained to it never holds
+     * up the node: {@link Outcome.Committed} once committed and applied here, with the state
+     * machine's result; {@link Outcome.Rejected} at once when nothing was written (this node does
+     * not lead, keeps no log, or the command is over {@link LogOptions#maxCommandBytes});
+     * {@link Outcome.Unknown} when it was written but did not commit within the
+     * {@link LogOptions#commitTimeout}, or this node stopped leading or closed first.
+     *
+     * @param command what {@link StateMachine#apply} will be given on every node; not empty
+     * @return the outcome, once known
+     * @throws IllegalArgumentException for an empty command
+     * @throws IllegalStateException    when this node is not started, or closed
      */
     public CompletableFuture<Outcome> propose(byte[] command) {
         Objects.requireNonNull(command, "command");
@@ -121,14 +160,18 @@ public final class ReplNode implements AutoCloseable {
             return CompletableFuture.completedFuture(noLog());
         }
         checkStarted();
-        return requests.propose(command, true, events);
+        return requests.propose(command, true, timers).thenApplyAsync(outcome -> outcome, ForkJoinPool.commonPool());
     }
 
     /**
-     * A linearizable read: {@link StateMachine#query} runs once this node has confirmed it still
-     * leads and has applied every entry committed before the call, so it sees every write
-     * acknowledged before it. Fails with a {@link RejectedException} on a node that does not lead
-     * or cannot confirm it does within the commit timeout; nothing was read then.
+     * A linearizable read: {@link StateMachine#query} runs, on a thread of the common pool, once
+     * this node has confirmed it still leads and has applied every entry committed before the
+     * call, so it sees every write acknowledged before it. Fails with a {@link RejectedException}
+     * on a node that does not lead or cannot confirm it does within the commit timeout; nothing
+     * was read then.
+     *
+     * @param request what {@link StateMachine#query} is given
+     * @return its answer
      */
     public CompletableFuture<byte[]> query(byte[] request) {
         Objects.requireNonNull(request, "request");
@@ -137,12 +180,16 @@ public final class ReplNode implements AutoCloseable {
             return CompletableFuture.failedFuture(new RejectedException(noLog()));
         }
         checkStarted();
-        return requests.readBarrier(events).thenApplyAsync(ok -> stateMachine.query(request), events);
+        return requests.readBarrier(timers).thenApplyAsync(ok -> stateMachine.query(request), ForkJoinPool.commonPool());
     }
 
     /**
-     * A read of what this node has applied, on any node and at once: it may miss recent writes,
-     * or, on a node cut off from its leader, many. Never goes back in time on one node.
+     * A read of what this node has applied, on any node and at once, on the caller's thread: it
+     * may miss recent writes, or, on a node cut off from its leader, many.
+     *
+     * @param request what {@link StateMachine#query} is given
+     * @return its answer
+     * @throws RejectedException on a node that keeps no log
      */
     public byte[] queryStale(byte[] request) {
         Objects.requireNonNull(request, "request");
@@ -201,6 +248,7 @@ public final class ReplNode implements AutoCloseable {
         }
         runtime.close();
         events.shutdownNow();
+        timers.shutdownNow();
     }
 
     private synchronized void checkStarted() {

@@ -2,6 +2,7 @@ package dev.repl.kv;
 
 import dev.repl.admin.Json;
 import dev.repl.api.KeyValueStore;
+import dev.repl.api.LogOptions;
 import dev.repl.api.Outcome;
 import dev.repl.api.RejectedException;
 import dev.repl.replication.ClientRequests;
@@ -41,20 +42,20 @@ public final class KvService {
         this.requests = requests;
     }
 
-    public static KvService ofLeader(KeyValueStore stateMachine, LeaderLog leader, Duration commitTimeout) {
-        return new KvService(stateMachine, new ClientRequests(leader.replica(), () -> leader, null, commitTimeout));
+    public static KvService ofLeader(KeyValueStore stateMachine, LeaderLog leader, LogOptions options) {
+        return new KvService(stateMachine, new ClientRequests(leader.replica(), () -> leader, null, options));
     }
 
-    public static KvService ofFollower(KeyValueStore stateMachine, FollowerLog follower) {
-        return new KvService(stateMachine, new ClientRequests(follower.replica(), () -> null, follower, Duration.ofSeconds(1)));
+    public static KvService ofFollower(KeyValueStore stateMachine, FollowerLog follower, LogOptions options) {
+        return new KvService(stateMachine, new ClientRequests(follower.replica(), () -> null, follower, options));
     }
 
     /**
      * A node whose role changes with elections: it serves as the leader while {@code leader}
      * gives one, and otherwise as a follower that names the leader its stream came from.
      */
-    public static KvService ofPeer(KeyValueStore stateMachine, FollowerLog follower, Supplier<LeaderLog> leader, Duration commitTimeout) {
-        return new KvService(stateMachine, new ClientRequests(follower.replica(), leader, follower, commitTimeout));
+    public static KvService ofPeer(KeyValueStore stateMachine, FollowerLog follower, Supplier<LeaderLog> leader, LogOptions options) {
+        return new KvService(stateMachine, new ClientRequests(follower.replica(), leader, follower, options));
     }
 
     /** A write; {@code executor} keeps its timer and completes its answer. */

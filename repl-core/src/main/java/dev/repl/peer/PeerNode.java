@@ -105,7 +105,7 @@ public final class PeerNode implements AutoCloseable {
         this.votes = new VoteCaller(config.id(), config.security(), timeoutNanos, config.log().maxFrameBytes());
         this.clients = config.clientAddress() == null ? null : new KvServer(config.id(), config.clientAddress(),
                 config.security().serverContext(), config.options(), KvService.ofPeer((KeyValueStore) replica.stateMachine(), followerLog,
-                () -> leaderLog, config.log().commitTimeout()), config.log().maxValueBytes());
+                () -> leaderLog, config.log()), config.log().maxValueBytes());
     }
 
     /** Listens, serves clients, and starts the election clock. @return the address it listens on */

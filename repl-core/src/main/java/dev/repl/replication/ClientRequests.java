@@ -1,11 +1,16 @@
 package dev.repl.replication;
 
+import dev.repl.api.LogOptions;
 import dev.repl.api.Outcome;
 import dev.repl.api.RejectedException;
 import dev.repl.log.LogFailedException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.Map;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -23,16 +28,21 @@ public final class ClientRequests {
     private final FollowerLog follower;
     private final Replica replica;
     private final Duration commitTimeout;
+    private final int maxCommandBytes;
+    /** Answers not yet given, with the index they wait for; {@link #close} gives them. */
+    private final Map<CompletableFuture<Outcome>, Long> pending = new ConcurrentHashMap<>();
+    private volatile boolean closed;
 
     /**
      * @param leaders  the leader's log while this node leads, else null
      * @param follower the follower's log, which knows the leader; null on a fixed leader
      */
-    public ClientRequests(Replica replica, Supplier<LeaderLog> leaders, FollowerLog follower, Duration commitTimeout) {
+    public ClientRequests(Replica replica, Supplier<LeaderLog> leaders, FollowerLog follower, LogOptions options) {
         this.replica = replica;
         this.leaders = leaders;
         this.follower = follower;
-        this.commitTimeout = commitTimeout;
+        this.commitTimeout = options.commitTimeout();
+        this.maxCommandBytes = options.maxCommandBytes();
     }
 
     /**
@@ -41,6 +51,15 @@ public final class ClientRequests {
      * @param awaitApplied answer once applied here, with the state machine's result; otherwise once committed, with none
      */
     public CompletableFuture<Outcome> propose(byte[] command, boolean awaitApplied, ScheduledExecutorService timers) {
+        if (command.length == 0) {
+            // The log's empty entry is a new leader's no-op: it would commit without being applied.
+            throw new IllegalArgumentException("a command must not be empty");
+        }
+        if (command.length > maxCommandBytes) {
+            // It could never be shipped in one replication frame: followers would refuse it and every later write.
+            return CompletableFuture.completedFuture(new Outcome.Rejected(Outcome.Reason.TOO_LARGE, "a command of " + command.length
+                    + " bytes is over the " + maxCommandBytes + " a replication frame can carry; nothing was written", null));
+        }
         LeaderLog leader = leaders.get();
         if (leader == null) {
             return CompletableFuture.completedFuture(notLeader());
@@ -59,12 +78,24 @@ public final class ClientRequests {
             return CompletableFuture.completedFuture(notLeader()); // stepped down just now; nothing was proposed
         }
         CompletableFuture<Outcome> answer = new CompletableFuture<>();
-        var timer = timers.schedule(() -> {
-            if (answer.complete(new Outcome.Unknown(proposal.index(), "not committed within " + seconds(commitTimeout) + ": "
-                    + leader.progress(proposal.index())))) {
-                leader.forget(proposal.index());
-            }
-        }, commitTimeout.toNanos(), TimeUnit.NANOSECONDS);
+        pending.put(answer, proposal.index());
+        answer.whenComplete((outcome, failure) -> pending.remove(answer));
+        if (closed) {
+            close(); // closed while this was proposed: it is answered like every other pending proposal
+            return answer;
+        }
+        Future<?> timer;
+        try {
+            timer = timers.schedule(() -> {
+                if (answer.complete(new Outcome.Unknown(proposal.index(), "not committed within " + seconds(commitTimeout) + ": "
+                        + leader.progress(proposal.index())))) {
+                    leader.forget(proposal.index());
+                }
+            }, commitTimeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            answer.complete(new Outcome.Unknown(proposal.index(), "this node is closing; the write may still commit"));
+            return answer;
+        }
         CompletableFuture<byte[]> done = awaitApplied ? proposal.applied() : proposal.committed().thenApply(index -> null);
         done.whenComplete((result, failure) -> {
             timer.cancel(false);
@@ -90,14 +121,20 @@ public final class ClientRequests {
             return CompletableFuture.failedFuture(new RejectedException(notLeader()));
         }
         CompletableFuture<Void> answer = new CompletableFuture<>();
+        Future<?> timer;
         // Every write committed before this read, including those of an earlier run of this
         // leader: their commit is known for sure only once this term's first entry has committed.
-        var timer = timers.schedule(() -> answer.completeExceptionally(new RejectedException(new Outcome.Rejected(Outcome.Reason.NO_QUORUM,
+        try {
+            timer = timers.schedule(() -> answer.completeExceptionally(new RejectedException(new Outcome.Rejected(Outcome.Reason.NO_QUORUM,
                 replica.commitIndex() < leader.termStart()
                         ? "this leader has not committed the first entry of its term within " + seconds(commitTimeout)
                         + " (are its followers reachable?); a read now could miss acknowledged writes"
                         : "no majority confirmed within " + seconds(commitTimeout) + " that this node still leads, or the writes committed"
                         + " before this read were not applied", null))), commitTimeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.failedFuture(new RejectedException(new Outcome.Rejected(Outcome.Reason.NOT_LEADER,
+                    "this node is closing", null)));
+        }
         leader.readIndex().thenCompose(replica::appliedUpTo).whenComplete((ok, failure) -> {
             timer.cancel(false);
             if (failure == null) {
@@ -107,6 +144,17 @@ public final class ClientRequests {
             }
         });
         return answer;
+    }
+
+    /**
+     * Answers every proposal still waiting: it was written, and this node will not learn whether
+     * it commits, so its outcome is unknown. Later proposals are answered the same way.
+     */
+    public void close() {
+        closed = true;
+        for (Map.Entry<CompletableFuture<Outcome>, Long> p : pending.entrySet()) {
+            p.getKey().complete(new Outcome.Unknown(p.getValue(), "this node closed before the outcome was known; the write may still commit"));
+        }
     }
 
     /** The refusal of a node that does not lead, naming the leader it follows when it knows one. */

@@ -67,12 +67,12 @@ public final class NodeRuntime implements AutoCloseable {
                 case FOLLOWER -> {
                     FollowerLog followerLog = replica == null ? null : new FollowerLog(name, replica, config.log());
                     KvServer clients = config.clientAddress() == null ? null : closer.add(new KvServer(name, config.clientAddress(),
-                            security.serverContext(), config.connections(), KvService.ofFollower(store, followerLog), config.log().maxValueBytes()));
+                            security.serverContext(), config.connections(), KvService.ofFollower(store, followerLog, config.log()), config.log().maxValueBytes()));
                     NodeServer server = new NodeServer(name, config.listen(), config.connections(), security, heartbeats, followerLog);
                     AdminServer admin = closer.add(admin(security, () -> new NodeStatus(name, "follower", List.of(), server.leader(),
                             replica == null ? null : replica.status(), List.of())));
                     closer.add(server);
-                    requests = replica == null ? null : new ClientRequests(replica, () -> null, followerLog, config.log().commitTimeout());
+                    requests = replica == null ? null : new ClientRequests(replica, () -> null, followerLog, config.log());
                     starter = () -> {
                         listening = server.start();
                         clientBound = clients == null ? null : clients.start();
@@ -87,14 +87,14 @@ public final class NodeRuntime implements AutoCloseable {
                     LeaderLog leaderLog = replica == null ? null : closer.add(startLeaderLog(config, security));
                     KvServer clients = leaderLog == null || config.clientAddress() == null ? null : closer.add(new KvServer(name,
                             config.clientAddress(), security.serverContext(), config.connections(),
-                            KvService.ofLeader(store, leaderLog, config.log().commitTimeout()), config.log().maxValueBytes()));
+                            KvService.ofLeader(store, leaderLog, config.log()), config.log().maxValueBytes()));
                     // Its heartbeats say its log's term, so followers can tell it from a leader of another term.
                     LeaderNode links = new LeaderNode(name, new ReplicationConfig(config.listen(), config.followers()), config.detector(),
                             config.connections(), security, health, leaderLog == null ? 0 : leaderLog.term());
                     AdminServer admin = closer.add(admin(security, () -> new NodeStatus(name, "leader", links.followers(), null,
                             replica == null ? null : replica.status(), leaderLog == null ? List.of() : leaderLog.followers())));
                     closer.add(links);
-                    requests = replica == null ? null : new ClientRequests(replica, () -> leaderLog, null, config.log().commitTimeout());
+                    requests = replica == null ? null : new ClientRequests(replica, () -> leaderLog, null, config.log());
                     starter = () -> {
                         listening = links.start();
                         clientBound = clients == null ? null : clients.start();
@@ -115,7 +115,7 @@ public final class NodeRuntime implements AutoCloseable {
                             config.electionTimeout(), config.detector(), new ConnectionOptions(config.electionTimeout(), c.idleTimeout(),
                             c.maxConnections()), security, config.log(), config.clientAddress()), replica));
                     AdminServer admin = closer.add(admin(security, node::status));
-                    requests = new ClientRequests(replica, node::leaderLog, node.followerLog(), config.log().commitTimeout());
+                    requests = new ClientRequests(replica, node::leaderLog, node.followerLog(), config.log());
                     starter = () -> {
                         listening = node.start();
                         clientBound = node.clientBound();
@@ -134,7 +134,8 @@ public final class NodeRuntime implements AutoCloseable {
         }
     }
 
-    private static LinkSecurity security(NodeConfig config) {
+    /** Loads the TLS files a configuration names, as a start would; one line says what is wrong with them. */
+    public static LinkSecurity security(NodeConfig config) {
         try {
             return new LinkSecurity(ClusterId.of(config.clusterId()), config.tls() == null ? null : TlsContexts.load(config.tls()));
         } catch (IllegalArgumentException e) {
@@ -168,7 +169,7 @@ public final class NodeRuntime implements AutoCloseable {
         return Role.valueOf(role.name());
     }
 
-    /** Listens on every address it was given; a failure closes what had started. */
+    /** Listens on every address it was given; a failure closes everything, and the runtime cannot start again. */
     public void start() {
         try {
             starter.run();
@@ -220,5 +221,8 @@ public final class NodeRuntime implements AutoCloseable {
     @Override
     public void close() {
         closer.close();
+        if (requests != null) {
+            requests.close();
+        }
     }
 }

@@ -157,6 +157,29 @@ class ReplNodeTest {
     }
 
     @Test
+    void closingTheNodeAnswersAPendingProposalUnknown() throws Exception {
+        NodeConfig config = NodeConfig.leader(NodeAddress.loopback(0), List.of(NodeAddress.loopback(freePort()), NodeAddress.loopback(freePort())))
+                .dataDir(dir.resolve("leader")).build(); // the default commit timeout, 5 s: the close comes first
+        ReplNode leader = started(config, new KeyValueStore(), NodeListener.NONE);
+        var pending = leader.propose(KeyValueStore.put("k", bytes("v")));
+        leader.close();
+        Outcome.Unknown unknown = assertInstanceOf(Outcome.Unknown.class, pending.get(2, java.util.concurrent.TimeUnit.SECONDS));
+        assertTrue(unknown.index() > 0, unknown.toString());
+        assertThrows(IllegalStateException.class, () -> leader.propose(bytes("x")));
+    }
+
+    @Test
+    void aCommandThatCannotBeShippedIsRejectedAndAnEmptyOneRefused() throws Exception {
+        NodeConfig config = NodeConfig.leader(NodeAddress.loopback(0), List.of(NodeAddress.loopback(freePort())))
+                .dataDir(dir.resolve("leader")).build();
+        ReplNode leader = started(config, new KeyValueStore(), NodeListener.NONE);
+        Outcome.Rejected rejected = assertInstanceOf(Outcome.Rejected.class,
+                leader.propose(new byte[config.log().maxCommandBytes() + 1]).join());
+        assertEquals(Outcome.Reason.TOO_LARGE, rejected.reason());
+        assertThrows(IllegalArgumentException.class, () -> leader.propose(new byte[0]));
+    }
+
+    @Test
     void aNodeWithoutADataDirectoryKeepsNoLog() throws Exception {
         ReplNode follower = started(NodeConfig.follower(NodeAddress.loopback(0)).build(), null, NodeListener.NONE);
         assertEquals(Outcome.Reason.NO_LOG, assertInstanceOf(Outcome.Rejected.class, follower.propose(bytes("x")).join()).reason());
@@ -170,17 +193,17 @@ class ReplNodeTest {
     @Test
     void aConfigurationIsRefusedInOneLineNamingWhatIsWrong() {
         NodeAddress a = NodeAddress.loopback(7001);
-        assertEquals("electionTimeout applies to an elected peer only",
+        assertEquals("electionTimeout: applies to an elected peer only",
                 assertThrows(IllegalArgumentException.class, () -> NodeConfig.follower(a).electionTimeout(Duration.ofSeconds(1))).getMessage());
-        assertEquals("detector applies to a node that sends heartbeats (a leader or a peer) only",
+        assertEquals("detector: applies to a node that sends heartbeats (a leader or a peer) only",
                 assertThrows(IllegalArgumentException.class, () -> NodeConfig.follower(a).detector(DetectorConfig.defaults())).getMessage());
         List<Peer> two = List.of(new Peer("n1", a), new Peer("n2", NodeAddress.loopback(7002)));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> NodeConfig.peer("n1", two).dataDir(dir).build()).getMessage()
-                .startsWith("peers list 2 member(s); an elected cluster needs at least three"));
+                .startsWith("peers: lists 2 member(s); an elected cluster needs at least three"));
         List<Peer> three = List.of(new Peer("n1", a), new Peer("n2", NodeAddress.loopback(7002)), new Peer("n3", NodeAddress.loopback(7003)));
-        assertEquals("an elected peer needs a data directory: its term and vote must survive a restart",
+        assertEquals("dataDir: an elected peer needs one: its term and vote must survive a restart",
                 assertThrows(IllegalArgumentException.class, () -> NodeConfig.peer("n1", three).build()).getMessage());
-        assertEquals("peers do not list this node's id n4",
+        assertEquals("peers: no member is this node's id n4",
                 assertThrows(IllegalArgumentException.class, () -> NodeConfig.peer("n4", three)).getMessage());
         NodeConfig withClients = NodeConfig.follower(a).dataDir(dir).clientAddress(NodeAddress.loopback(0)).build();
         assertTrue(assertThrows(IllegalArgumentException.class, () -> ReplNode.create(withClients, new StateMachine() {

@@ -214,7 +214,8 @@ class ReplicationTest {
         // The leader restarts alone: its log holds s0..s4, but nothing tells it they committed.
         KeyValueStore state = new KeyValueStore();
         LeaderLog second = leader("rt-sl", options(Acks.QUORUM, 0, 0), state, one, two);
-        KvService kv = KvService.ofLeader(state, second, Duration.ofMillis(300));
+        KvService kv = KvService.ofLeader(state, second, new LogOptions(64 * 1024, 0, 0, 1024 * 1024, 4 * 1024 * 1024, Acks.QUORUM,
+                Duration.ofMillis(300)));
         KvService.Response early = kv.read("s4", false, GlobalEventExecutor.INSTANCE).get(10, TimeUnit.SECONDS);
         assertEquals(503, early.status(), "not a 404: the write was acknowledged before the restart");
         assertTrue(new String(early.body(), StandardCharsets.UTF_8).contains("first entry of its term"), new String(early.body(), StandardCharsets.UTF_8));

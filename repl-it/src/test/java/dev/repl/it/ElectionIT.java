@@ -86,7 +86,7 @@ class ElectionIT {
         usageError("give --role leader|follower (a fixed role), or --id and --peers", "node", "--port", "7001");
         usageError("--peers needs --id", "node", "--peers", peers, "--data-dir", dir);
         usageError("--peers needs --data-dir", "node", "--id", "n1", "--peers", peers);
-        usageError("peers do not list this node's id n4", "node", "--id", "n4", "--peers", peers, "--data-dir", dir);
+        usageError("--peers: no member is this node's id n4", "node", "--id", "n4", "--peers", peers, "--data-dir", dir);
         usageError("an elected cluster needs at least three", "node", "--id", "n1", "--peers", "n1=127.0.0.1:1,n2=127.0.0.1:2",
                 "--data-dir", dir);
         usageError("--port applies with --role only", "node", "--id", "n1", "--peers", peers, "--data-dir", dir, "--port", "1");

@@ -1,6 +1,7 @@
 package dev.repl.api.client;
 
 import dev.repl.api.NodeAddress;
+import dev.repl.api.NodeConfig;
 import dev.repl.api.NodeStartException;
 import dev.repl.api.Peer;
 import dev.repl.api.TlsConfig;
@@ -23,9 +24,10 @@ public final class HeartbeatProbe implements AutoCloseable {
 
     private HeartbeatProbe(Identity self, List<Peer> followers, Duration timeout, boolean waitForListeners, String clusterId,
                            TlsConfig tls) {
+        ClusterId cluster = ClusterId.of(NodeConfig.checkClusterId(clusterId));
         LinkSecurity security;
         try {
-            security = new LinkSecurity(ClusterId.of(clusterId), tls == null ? null : TlsContexts.load(tls));
+            security = new LinkSecurity(cluster, tls == null ? null : TlsContexts.load(tls));
         } catch (IllegalArgumentException e) {
             throw new NodeStartException(self.name() + ": " + e.getMessage(), e);
         }
@@ -37,7 +39,9 @@ public final class HeartbeatProbe implements AutoCloseable {
      * final answer.
      *
      * @param tls mutual TLS, or null
-     * @throws IllegalArgumentException for a bad name, cluster id, timeout or follower list
+     * @throws IllegalArgumentException for a bad name, cluster id ({@link NodeConfig.InvalidSettingException}), timeout or
+     *                                  follower list
+     * @throws NodeStartException       when a TLS file cannot be used
      */
     public static HeartbeatProbe probe(String name, List<Peer> followers, Duration timeout, String clusterId, TlsConfig tls) {
         return new HeartbeatProbe(Identity.probe(name), followers, timeout, false, clusterId, tls);

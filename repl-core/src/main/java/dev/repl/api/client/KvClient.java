@@ -16,6 +16,7 @@ import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
@@ -110,8 +111,13 @@ public final class KvClient {
         return send("PUT", key, null, value);
     }
 
-    /** Sets {@code key} to {@code value} if its value is {@code expected} now; answered once committed and applied. */
+    /**
+     * Sets {@code key} to {@code value} if its value is {@code expected} now (the HTTP API cannot
+     * ask for "not set"); answered once committed and applied: 200 when set, 409 with the
+     * {@link Answer#current} value when not.
+     */
     public Answer compareAndSet(String key, String expected, byte[] value) throws Unreachable, InterruptedException {
+        Objects.requireNonNull(expected, "expected");
         return send("PUT", key, "prev=" + URLEncoder.encode(expected, StandardCharsets.UTF_8), value);
     }
 
