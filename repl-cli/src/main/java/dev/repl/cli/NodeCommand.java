@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -162,16 +163,16 @@ final class NodeCommand implements Callable<Integer> {
         try {
             return config.get();
         } catch (NodeConfig.InvalidSettingException e) {
-            throw new ParameterException(spec.commandLine(), option(e.setting()) + ": " + e.detail());
+            String option = OPTIONS.get(e.setting());
+            throw new ParameterException(spec.commandLine(), option == null ? e.getMessage() : ConfigFile.named(spec, option) + ": " + e.detail());
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
     }
 
-    /** {@code electionTimeout} is {@code --election-timeout}: a setting of the record by its option's name. */
-    static String option(String setting) {
-        return "--" + setting.replaceAll("([A-Z])", "-$1").toLowerCase(java.util.Locale.ROOT);
-    }
+    /** The options that set what {@link NodeConfig} may refuse, by the setting's name. */
+    static final Map<String, String> OPTIONS = Map.of("id", "--id", "name", "--name", "clusterId", "--cluster-id", "peers", "--peers",
+            "followers", "--followers", "electionTimeout", "--election-timeout", "dataDir", "--data-dir", "acks", "--acks");
 
     /** An elected member takes its address from --peers and its name from --id: the fixed roles' options would do nothing. */
     private void checkPeerOptionsApply() {

@@ -146,6 +146,17 @@ class ReplCliTest {
     }
 
     @Test
+    void everySettingTheConfigurationMayRefuseIsNamedByAnOptionOfNode() {
+        var node = ReplCli.create(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter())).getSubcommands().get("node");
+        for (String option : NodeCommand.OPTIONS.values()) {
+            assertTrue(node.getCommandSpec().findOption(option) != null, option);
+        }
+        assertUsageError("--peers: n1 is given twice", "node", "--id", "n1", "--peers", "n1=127.0.0.1:1,n1=127.0.0.1:2,n3=127.0.0.1:3",
+                "--data-dir", "target/never-used");
+        assertUsageError("--cluster-id: 'a b' must be", "node", "--role", "follower", "--port", "0", "--cluster-id", "a b");
+    }
+
+    @Test
     void nodeOptionsThatDoNotFitTheRoleAreUsageErrors() {
         assertUsageError("--once applies to followers only, and this node is a leader", "node", "--role", "leader", "--port", "0", "--once");
         assertUsageError("--leader-timeout applies to followers only", "node", "--role", "leader", "--port", "0", "--leader-timeout", "2s");

@@ -1,5 +1,6 @@
 package dev.repl.api;
 
+import dev.repl.log.SegmentedLog;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -56,12 +57,12 @@ public record LogOptions(long segmentBytes, long snapshotEvery, long retainEntri
 
     /**
      * The largest command {@link ReplNode#propose} takes: a record must fit in one replication
-     * frame, with room for the record's and the frame's headers.
+     * frame, with room for the record's and the frame's headers, and be one the log can read back.
      *
      * @return the limit in bytes
      */
     public int maxCommandBytes() {
-        return maxFrameBytes - 4 * 1024;
+        return Math.min(maxFrameBytes - 4 * 1024, SegmentedLog.MAX_RECORD_BYTES - 4 * 1024);
     }
 
     public static LogOptions defaults() {

@@ -11,7 +11,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
@@ -37,6 +38,7 @@ public final class ReplNode implements AutoCloseable {
     private final NodeListener listener;
     private final ScheduledExecutorService events;
     private final ScheduledExecutorService timers;
+    private final ExecutorService answers;
     private final NodeRuntime runtime;
     private boolean started;
     private boolean closed;
@@ -47,6 +49,7 @@ public final class ReplNode implements AutoCloseable {
         this.listener = listener;
         this.events = Executors.newSingleThreadScheduledExecutor(daemon(config.name() + "-events"));
         this.timers = Executors.newSingleThreadScheduledExecutor(daemon(config.name() + "-timers"));
+        this.answers = Executors.newSingleThreadExecutor(daemon(config.name() + "-answers"));
         HeartbeatObserver heartbeats = listener == NodeListener.NONE ? HeartbeatObserver.NONE
                 : (channel, sequence) -> events.execute(listener::heartbeatAnswered);
         try {
@@ -54,6 +57,7 @@ public final class ReplNode implements AutoCloseable {
         } catch (RuntimeException e) {
             events.shutdownNow();
             timers.shutdownNow();
+            answers.shutdownNow();
             throw e;
         }
     }
@@ -141,8 +145,8 @@ public final class ReplNode implements AutoCloseable {
 
     /**
      * Proposes {@code command} to the cluster. The future completes once the outcome is known,
-     * never exceptionally, and on a thread of the common pool, so code chained to it never holds
-     * up the node: {@link Outcome.Committed} once committed and applied here, with the state
+     * never exceptionally, on this node's {@code <name>-answers} thread, one answer at a time, so
+     * code chained to it never holds up the log (a slow one holds up the next answer): {@link Outcome.Committed} once committed and applied here, with the state
      * machine's result; {@link Outcome.Rejected} at once when nothing was written (this node does
      * not lead, keeps no log, or the command is over {@link LogOptions#maxCommandBytes});
      * {@link Outcome.Unknown} when it was written but did not commit within the
@@ -155,16 +159,19 @@ public final class ReplNode implements AutoCloseable {
      */
     public CompletableFuture<Outcome> propose(byte[] command) {
         Objects.requireNonNull(command, "command");
+        if (command.length == 0) {
+            throw new IllegalArgumentException("a command must not be empty");
+        }
         ClientRequests requests = runtime.requests();
         if (requests == null) {
             return CompletableFuture.completedFuture(noLog());
         }
         checkStarted();
-        return requests.propose(command, true, timers).thenApplyAsync(outcome -> outcome, ForkJoinPool.commonPool());
+        return answered(requests.propose(command, true, timers));
     }
 
     /**
-     * A linearizable read: {@link StateMachine#query} runs, on a thread of the common pool, once
+     * A linearizable read: {@link StateMachine#query} runs, on {@code <name>-answers}, once
      * this node has confirmed it still leads and has applied every entry committed before the
      * call, so it sees every write acknowledged before it. Fails with a {@link RejectedException}
      * on a node that does not lead or cannot confirm it does within the commit timeout; nothing
@@ -180,7 +187,7 @@ public final class ReplNode implements AutoCloseable {
             return CompletableFuture.failedFuture(new RejectedException(noLog()));
         }
         checkStarted();
-        return requests.readBarrier(timers).thenApplyAsync(ok -> stateMachine.query(request), ForkJoinPool.commonPool());
+        return requests.readBarrier(timers).thenApplyAsync(ok -> stateMachine.query(request), answers);
     }
 
     /**
@@ -249,6 +256,20 @@ public final class ReplNode implements AutoCloseable {
         runtime.close();
         events.shutdownNow();
         timers.shutdownNow();
+        answers.shutdown(); // the answers close gave still reach their futures
+    }
+
+    /** {@code outcome}, completed on the answers thread: a proposer's code never runs on the applier or an event loop. */
+    private CompletableFuture<Outcome> answered(CompletableFuture<Outcome> outcome) {
+        CompletableFuture<Outcome> answer = new CompletableFuture<>();
+        outcome.whenComplete((o, failure) -> {
+            try {
+                answers.execute(() -> answer.complete(o));
+            } catch (RejectedExecutionException closed) {
+                answer.complete(o); // closed: nothing of the node's is left to hold up
+            }
+        });
+        return answer;
     }
 
     private synchronized void checkStarted() {

@@ -32,8 +32,8 @@ public interface StateMachine {
     /**
      * Answers a read from the state applied so far; changes nothing. {@link ReplNode#query} calls
      * it once every entry committed before the query is applied (linearizable),
-     * {@link ReplNode#queryStale} at once. It runs on a thread other than the applier's (a pool
-     * thread, or the caller's), possibly while {@link #apply} runs: read state that is safe to
+     * {@link ReplNode#queryStale} at once. It runs on a thread other than the applier's (the node's
+     * answers thread, or the caller's), possibly while {@link #apply} runs: read state that is safe to
      * share (a volatile field, a concurrent map, an immutable snapshot swapped in whole).
      *
      * @return the answer; null is passed on as null

@@ -66,7 +66,7 @@ public final class KvService {
         return requests.propose(command.encode(), cas, executor).thenApply(outcome -> {
             if (outcome instanceof Outcome.Rejected rejected) {
                 return rejected.reason() == Outcome.Reason.NOT_LEADER ? notTheLeader()
-                        : Response.json(503, Map.of("error", rejected.message()));
+                        : Response.json(rejected.reason() == Outcome.Reason.TOO_LARGE ? 413 : 503, Map.of("error", rejected.message()));
             }
             if (outcome instanceof Outcome.Unknown unknown) {
                 return unknown(unknown.index(), unknown.message());

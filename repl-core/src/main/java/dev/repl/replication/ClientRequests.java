@@ -7,6 +7,7 @@ import dev.repl.log.LogFailedException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
@@ -31,6 +32,8 @@ public final class ClientRequests {
     private final int maxCommandBytes;
     /** Answers not yet given, with the index they wait for; {@link #close} gives them. */
     private final Map<CompletableFuture<Outcome>, Long> pending = new ConcurrentHashMap<>();
+    /** Reads not yet answered; {@link #close} refuses them. */
+    private final Set<CompletableFuture<Void>> reads = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
     /**
@@ -59,6 +62,9 @@ public final class ClientRequests {
             // It could never be shipped in one replication frame: followers would refuse it and every later write.
             return CompletableFuture.completedFuture(new Outcome.Rejected(Outcome.Reason.TOO_LARGE, "a command of " + command.length
                     + " bytes is over the " + maxCommandBytes + " a replication frame can carry; nothing was written", null));
+        }
+        if (closed) {
+            return CompletableFuture.completedFuture(closing());
         }
         LeaderLog leader = leaders.get();
         if (leader == null) {
@@ -117,10 +123,16 @@ public final class ClientRequests {
      */
     public CompletableFuture<Void> readBarrier(ScheduledExecutorService timers) {
         LeaderLog leader = leaders.get();
-        if (leader == null) {
-            return CompletableFuture.failedFuture(new RejectedException(notLeader()));
+        if (closed || leader == null) {
+            return CompletableFuture.failedFuture(new RejectedException(closed ? closing() : notLeader()));
         }
         CompletableFuture<Void> answer = new CompletableFuture<>();
+        reads.add(answer);
+        answer.whenComplete((ok, failure) -> reads.remove(answer));
+        if (closed) {
+            close();
+            return answer;
+        }
         Future<?> timer;
         // Every write committed before this read, including those of an earlier run of this
         // leader: their commit is known for sure only once this term's first entry has committed.
@@ -132,8 +144,8 @@ public final class ClientRequests {
                         : "no majority confirmed within " + seconds(commitTimeout) + " that this node still leads, or the writes committed"
                         + " before this read were not applied", null))), commitTimeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException e) {
-            return CompletableFuture.failedFuture(new RejectedException(new Outcome.Rejected(Outcome.Reason.NOT_LEADER,
-                    "this node is closing", null)));
+            answer.completeExceptionally(new RejectedException(closing()));
+            return answer;
         }
         leader.readIndex().thenCompose(replica::appliedUpTo).whenComplete((ok, failure) -> {
             timer.cancel(false);
@@ -155,6 +167,13 @@ public final class ClientRequests {
         for (Map.Entry<CompletableFuture<Outcome>, Long> p : pending.entrySet()) {
             p.getKey().complete(new Outcome.Unknown(p.getValue(), "this node closed before the outcome was known; the write may still commit"));
         }
+        for (CompletableFuture<Void> read : reads) {
+            read.completeExceptionally(new RejectedException(closing()));
+        }
+    }
+
+    private static Outcome.Rejected closing() {
+        return new Outcome.Rejected(Outcome.Reason.NOT_LEADER, "this node is closing; nothing was written or read", null);
     }
 
     /** The refusal of a node that does not lead, naming the leader it follows when it knows one. */

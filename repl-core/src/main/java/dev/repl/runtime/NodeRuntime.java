@@ -220,9 +220,12 @@ public final class NodeRuntime implements AutoCloseable {
     /** Closes everything it built, in reverse order; idempotent. */
     @Override
     public void close() {
+        if (requests != null) {
+            requests.close(); // first, so that nothing new is proposed while the parts close
+        }
         closer.close();
         if (requests != null) {
-            requests.close();
+            requests.close(); // and what the parts' closing left unanswered
         }
     }
 }

@@ -169,6 +169,21 @@ class ReplNodeTest {
     }
 
     @Test
+    void closingTheNodeRefusesAPendingRead() throws Exception {
+        Map<String, List<String>> events = new ConcurrentHashMap<>();
+        ReplNode leader = leaderOf(cluster(events));
+        for (ReplNode other : nodes) {
+            if (other != leader) {
+                other.close(); // no majority is left to confirm the lead
+            }
+        }
+        var read = leader.query(bytes("k"));
+        leader.close();
+        var e = assertThrows(java.util.concurrent.ExecutionException.class, () -> read.get(2, java.util.concurrent.TimeUnit.SECONDS));
+        assertInstanceOf(RejectedException.class, e.getCause());
+    }
+
+    @Test
     void aCommandThatCannotBeShippedIsRejectedAndAnEmptyOneRefused() throws Exception {
         NodeConfig config = NodeConfig.leader(NodeAddress.loopback(0), List.of(NodeAddress.loopback(freePort())))
                 .dataDir(dir.resolve("leader")).build();

@@ -33,7 +33,12 @@ final class NettyPingPong {
     }
 
     static void run(RttSampler sampler) throws Exception {
-        run(sampler, LinkSecurity.PLAINTEXT, 1);
+        run(sampler, 1);
+    }
+
+    /** Plaintext, in the default cluster. */
+    static void run(RttSampler sampler, int connections) throws Exception {
+        run(sampler, LinkSecurity.PLAINTEXT, connections);
     }
 
     /**

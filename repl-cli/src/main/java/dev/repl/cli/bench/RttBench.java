@@ -3,7 +3,6 @@ package dev.repl.cli.bench;
 import dev.repl.cli.Json;
 import dev.repl.cli.DurationConverter;
 import dev.repl.cli.ExitCodes;
-import dev.repl.transport.LinkSecurity;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -62,7 +61,7 @@ final class RttBench implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--count must be at least 1");
         }
         PrintWriter err = spec.commandLine().getErr();
-        RttStats netty = measure("netty", err, sampler -> NettyPingPong.run(sampler, LinkSecurity.PLAINTEXT, connections));
+        RttStats netty = measure("netty", err, sampler -> NettyPingPong.run(sampler, connections));
         RttStats raw = baseline ? measure("raw", err, sampler -> RawSocketPingPong.run(sampler, connections)) : null;
         print(spec.commandLine().getOut(), netty, raw);
         return ExitCodes.OK;
