@@ -3,16 +3,16 @@ package dev.repl.api;
 /**
  * Told of what happens to a node. Called on one thread of the node's own, in order, never on
  * an event loop: a slow listener delays the next event, not the node's work (proposals, reads
- * and their timeouts run elsewhere). Role, leader and follower
- * health are looked at every {@link #POLL_MILLIS} ms, so a state held for less may go unseen.
- * Role and leader are reported once at start, then on each change. Every method does nothing by
+ * and their timeouts run elsewhere). Follower health is told of every change, as the failure
+ * detectors make it. Role and leader are looked at every {@link #POLL_MILLIS} ms, so one held for
+ * less may go unseen; they are reported once at start, then on each change. Every method does nothing by
  * default.
  */
 public interface NodeListener {
 
     NodeListener NONE = new NodeListener() { };
 
-    /** How often role, leader and follower health are looked at. */
+    /** How often role and leader are looked at. */
     int POLL_MILLIS = 20;
 
     /** This node's role or term changed. */
@@ -24,9 +24,9 @@ public interface NodeListener {
     }
 
     /**
-     * While this node leads: a follower's health as its failure detector sees it changed. A
-     * leader's first report of a follower is from {@link FollowerState#CONNECTING}; once this node
-     * stops leading, its followers are no longer reported.
+     * While this node leads: a follower's health as its failure detector sees it changed, every
+     * change in order. A new leader's followers start {@link FollowerState#CONNECTING}; once this
+     * node stops leading, its followers are no longer reported.
      */
     default void followerHealthChanged(String follower, FollowerState from, FollowerState to) {
     }

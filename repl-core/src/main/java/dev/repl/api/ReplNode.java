@@ -5,7 +5,6 @@ import dev.repl.runtime.NodeRuntime;
 import dev.repl.liveness.StateListener;
 import dev.repl.replication.ClientRequests;
 import java.net.InetSocketAddress;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -52,8 +51,11 @@ public final class ReplNode implements AutoCloseable {
         this.answers = Executors.newSingleThreadExecutor(daemon(config.name() + "-answers"));
         HeartbeatObserver heartbeats = listener == NodeListener.NONE ? HeartbeatObserver.NONE
                 : (channel, sequence) -> events.execute(listener::heartbeatAnswered);
+        // Every change, in order, as the failure detectors make it; told on the events thread, never on the link's loop.
+        StateListener health = listener == NodeListener.NONE ? StateListener.NONE
+                : (follower, from, to, evidence, atNanos) -> events.execute(() -> listener.followerHealthChanged(follower.name(), from, to));
         try {
-            this.runtime = new NodeRuntime(config, stateMachine, heartbeats, StateListener.NONE);
+            this.runtime = new NodeRuntime(config, stateMachine, heartbeats, health);
         } catch (RuntimeException e) {
             events.shutdownNow();
             timers.shutdownNow();
@@ -282,13 +284,12 @@ public final class ReplNode implements AutoCloseable {
         return new Outcome.Rejected(Outcome.Reason.NO_LOG, config.name() + " keeps no log: it was started without a data directory", null);
     }
 
-    /** Looks at role, leader and follower health, and tells the listener what changed since the last look. */
+    /** Looks at role and leader, and tells the listener what changed since the last look. */
     private final class Watcher implements Runnable {
         private Role role;
         private long term = -1;
         private String leader;
         private boolean leaderSeen;
-        private final Map<String, FollowerState> health = new HashMap<>();
 
         @Override
         public void run() {
@@ -306,15 +307,6 @@ public final class ReplNode implements AutoCloseable {
                     leader = l;
                     listener.leaderChanged(l);
                 }
-                Map<String, FollowerState> now = runtime.followers();
-                for (Map.Entry<String, FollowerState> f : now.entrySet()) {
-                    FollowerState before = health.put(f.getKey(), f.getValue());
-                    FollowerState from = before == null ? FollowerState.CONNECTING : before;
-                    if (from != f.getValue()) {
-                        listener.followerHealthChanged(f.getKey(), from, f.getValue());
-                    }
-                }
-                health.keySet().retainAll(now.keySet());
             } catch (RuntimeException e) {
                 org.slf4j.LoggerFactory.getLogger(ReplNode.class).warn("{}: listener: {}", config.name(), e.toString());
             }

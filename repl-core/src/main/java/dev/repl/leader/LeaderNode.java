@@ -87,8 +87,9 @@ public final class LeaderNode implements AutoCloseable {
      * {@link NodeServer} runs in every role): it heartbeats and judges its followers, and listens
      * on nothing of its own.
      */
-    public static LeaderNode linksOnly(String name, ReplicationConfig config, DetectorConfig detector, LinkSecurity security, long term) {
-        return new LeaderNode(name, config, detector, security, StateListener.NONE, term, NameResolution.SYSTEM, null);
+    public static LeaderNode linksOnly(String name, ReplicationConfig config, DetectorConfig detector, LinkSecurity security, long term,
+                                       StateListener listener) {
+        return new LeaderNode(name, config, detector, security, listener, term, NameResolution.SYSTEM, null);
     }
 
     public LeaderNode(String name, ReplicationConfig config, DetectorConfig detector, StateListener listener) {

@@ -14,6 +14,7 @@ import dev.repl.api.KeyValueStore;
 import dev.repl.leader.LeaderNode;
 import dev.repl.api.DetectorConfig;
 import dev.repl.liveness.FollowerStatus;
+import dev.repl.liveness.StateListener;
 import dev.repl.node.HeartbeatObserver;
 import dev.repl.node.LeaderTracker;
 import dev.repl.api.ConnectionOptions;
@@ -71,6 +72,7 @@ public final class PeerNode implements AutoCloseable {
 
     private final Config config;
     private final Replica replica;
+    private final StateListener health;
     private final long timeoutNanos;
     private final ScheduledExecutorService thread;
     private final Election election;
@@ -87,6 +89,12 @@ public final class PeerNode implements AutoCloseable {
     private boolean closed;
 
     public PeerNode(Config config, Replica replica) {
+        this(config, replica, StateListener.NONE);
+    }
+
+    /** @param health told of its followers' state changes while it leads, on their links' event loops */
+    public PeerNode(Config config, Replica replica, StateListener health) {
+        this.health = health;
         this.config = config;
         this.replica = replica;
         this.timeoutNanos = config.electionTimeout().toNanos();
@@ -245,7 +253,7 @@ public final class PeerNode implements AutoCloseable {
         leading.serve(clientAddress);
         leaderLog = leading;
         LeaderNode heartbeats = LeaderNode.linksOnly(config.id(), new ReplicationConfig(config.listen(), config.peers()), config.detector(),
-                config.security(), term);
+                config.security(), term, health);
         links = heartbeats;
         heartbeats.start();
     }

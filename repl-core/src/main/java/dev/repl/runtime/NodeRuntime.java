@@ -113,7 +113,7 @@ public final class NodeRuntime implements AutoCloseable {
                     ConnectionOptions c = config.connections();
                     PeerNode node = closer.add(new PeerNode(new PeerNode.Config(name, config.listen(), config.otherPeers(),
                             config.electionTimeout(), config.detector(), new ConnectionOptions(config.electionTimeout(), c.idleTimeout(),
-                            c.maxConnections()), security, config.log(), config.clientAddress()), replica));
+                            c.maxConnections()), security, config.log(), config.clientAddress()), replica, health));
                     AdminServer admin = closer.add(admin(security, node::status));
                     requests = new ClientRequests(replica, node::leaderLog, node.followerLog(), config.log());
                     starter = () -> {
