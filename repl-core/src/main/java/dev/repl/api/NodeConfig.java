@@ -15,7 +15,9 @@ import java.util.Set;
  * Everything a node is started with, validated once: a record, so it can be built, compared and
  * printed, and the {@link Builder} of {@link #follower}, {@link #leader} or {@link #peer} fills in
  * the defaults of each mode. A setting that does nothing in the chosen mode is refused, with a
- * message naming it, as {@code repl node} refuses the option.
+ * message naming it, as {@code repl node} refuses the option; the one part of a setting that a
+ * mode replaces is the leader timeout of {@link #connections} on a peer, which is its election
+ * timeout.
  *
  * @param mode              a fixed follower, a fixed leader, or a member that elects its leader
  * @param name              the node's name in logs and on the wire; a peer's id

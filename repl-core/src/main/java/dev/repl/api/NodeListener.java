@@ -5,7 +5,9 @@ package dev.repl.api;
  * an event loop: a slow listener delays the next event, not the node's work (proposals, reads
  * and their timeouts run elsewhere). Follower health is told of every change, as the failure
  * detectors make it. Role and leader are looked at every {@link #POLL_MILLIS} ms, so one held for
- * less may go unseen; they are reported once at start, then on each change. Every method does nothing by
+ * less may go unseen; they are reported once at start, then on each change. Events of one kind
+ * arrive in order; health and role events are not ordered with each other. What a listener
+ * throws is logged, and the node goes on. Every method does nothing by
  * default.
  */
 public interface NodeListener {
@@ -31,7 +33,7 @@ public interface NodeListener {
     default void followerHealthChanged(String follower, FollowerState from, FollowerState to) {
     }
 
-    /** A heartbeat was answered (its ack written). */
+    /** On a fixed follower: a heartbeat was answered (its ack written). */
     default void heartbeatAnswered() {
     }
 }

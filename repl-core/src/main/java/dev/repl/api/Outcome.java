@@ -3,10 +3,12 @@ package dev.repl.api;
 /**
  * How a proposal ended, as far as this node can tell. Exactly one of three:
  * <ul>
- *   <li>{@link Committed}: in the log of a majority (at the promised {@link Acks} level) and
- *       applied here; it survives the loss of any minority and every later read sees it.</li>
- *   <li>{@link Rejected}: never written; nothing changed, and it is safe to send again, here
- *       later or to the leader.</li>
+ *   <li>{@link Committed}: durable on as many nodes as the configured {@link Acks} needs, and
+ *       applied here; with {@link Acks#QUORUM} (the default) or {@link Acks#ALL} it survives the
+ *       loss of any minority, and every later read sees it.</li>
+ *   <li>{@link Rejected}: never written; nothing changed, and it is safe to send again: to the
+ *       leader, or here later unless the reason is {@code TOO_LARGE}, {@code LOG_FAILED} or
+ *       {@code NO_LOG}.</li>
  *   <li>{@link Unknown}: written, not known to be committed. It may still commit, or may be
  *       replaced by another leader's entry. Sending it again may apply it twice: read first, or
  *       make the command idempotent (a compare-and-set, say).</li>

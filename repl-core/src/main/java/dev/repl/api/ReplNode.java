@@ -15,6 +15,8 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A node running in this JVM: a fixed follower, a fixed leader, or a member that elects its
@@ -31,6 +33,8 @@ import java.util.concurrent.TimeUnit;
  * buffer the node holds. Every method is thread-safe.
  */
 public final class ReplNode implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ReplNode.class);
 
     private final NodeConfig config;
     private final StateMachine stateMachine;
@@ -50,10 +54,10 @@ public final class ReplNode implements AutoCloseable {
         this.timers = Executors.newSingleThreadScheduledExecutor(daemon(config.name() + "-timers"));
         this.answers = Executors.newSingleThreadExecutor(daemon(config.name() + "-answers"));
         HeartbeatObserver heartbeats = listener == NodeListener.NONE ? HeartbeatObserver.NONE
-                : (channel, sequence) -> events.execute(listener::heartbeatAnswered);
+                : (channel, sequence) -> tell(listener::heartbeatAnswered);
         // Every change, in order, as the failure detectors make it; told on the events thread, never on the link's loop.
         StateListener health = listener == NodeListener.NONE ? StateListener.NONE
-                : (follower, from, to, evidence, atNanos) -> events.execute(() -> listener.followerHealthChanged(follower.name(), from, to));
+                : (follower, from, to, evidence, atNanos) -> tell(() -> listener.followerHealthChanged(follower.name(), from, to));
         try {
             this.runtime = new NodeRuntime(config, stateMachine, heartbeats, health);
         } catch (RuntimeException e) {
@@ -61,6 +65,21 @@ public final class ReplNode implements AutoCloseable {
             timers.shutdownNow();
             answers.shutdownNow();
             throw e;
+        }
+    }
+
+    /** Calls the listener on the events thread; what it throws is logged, and the node goes on. */
+    private void tell(Runnable call) {
+        try {
+            events.execute(() -> {
+                try {
+                    call.run();
+                } catch (RuntimeException e) {
+                    log.warn("{}: listener: {}", config.name(), e.toString());
+                }
+            });
+        } catch (RejectedExecutionException closed) {
+            // Closed: nobody is listening any more.
         }
     }
 
@@ -123,7 +142,8 @@ public final class ReplNode implements AutoCloseable {
      * background. Idempotent.
      *
      * @return this node
-     * @throws NodeStartException when an address cannot be bound; the node is closed then
+     * @throws NodeStartException    when an address cannot be bound; the node is closed then
+     * @throws IllegalStateException when the node is closed: a node does not start twice
      */
     public synchronized ReplNode start() {
         if (closed) {
@@ -147,17 +167,20 @@ public final class ReplNode implements AutoCloseable {
 
     /**
      * Proposes {@code command} to the cluster. The future completes once the outcome is known,
-     * never exceptionally, on this node's {@code <name>-answers} thread, one answer at a time, so
-     * code chained to it never holds up the log (a slow one holds up the next answer): {@link Outcome.Committed} once committed and applied here, with the state
-     * machine's result; {@link Outcome.Rejected} at once when nothing was written (this node does
-     * not lead, keeps no log, or the command is over {@link LogOptions#maxCommandBytes});
-     * {@link Outcome.Unknown} when it was written but did not commit within the
-     * {@link LogOptions#commitTimeout}, or this node stopped leading or closed first.
+     * never exceptionally, and, once the command was written, on this node's
+     * {@code <name>-answers} thread, one answer at a time, so code chained to it never holds up
+     * the log (a slow one holds up the next answer):
+     * {@link Outcome.Committed} once committed and applied here, with the state machine's
+     * result; {@link Outcome.Rejected} at once when nothing was written (this node does not lead,
+     * its disk is behind, its log failed, it keeps no log, or the command is over
+     * {@link LogOptions#maxCommandBytes}); {@link Outcome.Unknown} when it was written but did not
+     * commit within the {@link LogOptions#commitTimeout}, or this node stopped leading or closed
+     * first.
      *
      * @param command what {@link StateMachine#apply} will be given on every node; not empty
      * @return the outcome, once known
      * @throws IllegalArgumentException for an empty command
-     * @throws IllegalStateException    when this node is not started, or closed
+     * @throws IllegalStateException    when this node, which keeps a log, is not started or is closed
      */
     public CompletableFuture<Outcome> propose(byte[] command) {
         Objects.requireNonNull(command, "command");
@@ -174,10 +197,11 @@ public final class ReplNode implements AutoCloseable {
 
     /**
      * A linearizable read: {@link StateMachine#query} runs, on {@code <name>-answers}, once
-     * this node has confirmed it still leads and has applied every entry committed before the
-     * call, so it sees every write acknowledged before it. Fails with a {@link RejectedException}
-     * on a node that does not lead or cannot confirm it does within the commit timeout; nothing
-     * was read then.
+     * this node has applied every entry committed before the call and, when elected, a majority
+     * has confirmed that it still leads, so it sees every write acknowledged before it. Fails with
+     * a {@link RejectedException} on a node that does not lead, cannot confirm it does within the
+     * commit timeout, or keeps no log; nothing was read then. What {@code query} throws fails it
+     * too.
      *
      * @param request what {@link StateMachine#query} is given
      * @return its answer
@@ -216,7 +240,12 @@ public final class ReplNode implements AutoCloseable {
         return runtime.role();
     }
 
-    /** The term this node is in (0 for a fixed node without a log). */
+    /**
+     * The term this node is in: an elected member's; a fixed leader's log's (0 without a log); on
+     * a fixed follower, the term its leader's heartbeats carry (0 until one is heard).
+     *
+     * @return the term
+     */
     public long term() {
         return runtime.term();
     }
@@ -308,7 +337,7 @@ public final class ReplNode implements AutoCloseable {
                     listener.leaderChanged(l);
                 }
             } catch (RuntimeException e) {
-                org.slf4j.LoggerFactory.getLogger(ReplNode.class).warn("{}: listener: {}", config.name(), e.toString());
+                log.warn("{}: listener: {}", config.name(), e.toString());
             }
         }
     }

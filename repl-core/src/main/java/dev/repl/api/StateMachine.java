@@ -26,7 +26,11 @@ public interface StateMachine {
     /** Writes the whole state as of the last entry applied; {@link #restore} reads it back. */
     void snapshot(OutputStream out) throws IOException;
 
-    /** Replaces the whole state with a snapshot's. */
+    /**
+     * Replaces the whole state with a snapshot's: when a lagging member is sent one, and at
+     * {@link ReplNode#create}, on the caller's thread, with the latest snapshot on disk (the
+     * entries after it are then applied again).
+     */
     void restore(InputStream in) throws IOException;
 
     /**

@@ -34,7 +34,8 @@ public final class KvClient {
      * What a node answered: its HTTP status and body, and the endpoint that gave it. 200: done
      * (a read's body is the value); 404: not set; 409: a compare-and-set found {@link #current};
      * 503: refused, nothing written ({@link #notLeader} and its {@link #leader} hint, or
-     * {@link #error}); 504: a write's outcome is unknown.
+     * {@link #error}); 504: a write's outcome is unknown; 400, 405, 413 (too large) and 500: the
+     * request itself was refused, with an {@link #error}.
      */
     public record Answer(int status, byte[] body, NodeAddress from) {
 
