@@ -2,10 +2,10 @@ package dev.repl.transport;
 
 import dev.repl.api.NodeAddress;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -35,8 +35,14 @@ public final class HttpEndpoint {
     private HttpEndpoint() {
     }
 
-    /** Answers a request that is too large with a body that says so, and closes: the rest of it is not read. */
+    /**
+     * Answers a request that is too large with a body that says so, and closes this side: the
+     * rest of the request is read and dropped until the client closes, for {@link #DRAIN} at
+     * most, because closing a socket with unread bytes resets it, and a reset can destroy the
+     * answer before the client has read it.
+     */
     private static final class Aggregator extends HttpObjectAggregator {
+        private static final Duration DRAIN = Duration.ofSeconds(2);
         private final byte[] tooLarge;
 
         Aggregator(int maxContentLength, byte[] tooLarge) {
@@ -51,7 +57,16 @@ public final class HttpEndpoint {
             response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json; charset=utf-8")
                     .setInt(HttpHeaderNames.CONTENT_LENGTH, tooLarge.length)
                     .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+            ctx.writeAndFlush(response).addListener(written -> {
+                if (written.isSuccess() && ctx.channel() instanceof DuplexChannel duplex) {
+                    duplex.shutdownOutput();
+                    ctx.executor().schedule(() -> {
+                        ctx.close();
+                    }, DRAIN.toMillis(), TimeUnit.MILLISECONDS);
+                } else {
+                    ctx.close();
+                }
+            });
         }
     }
 
