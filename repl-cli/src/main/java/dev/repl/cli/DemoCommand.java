@@ -2,9 +2,9 @@ package dev.repl.cli;
 
 import dev.repl.api.NodeAddress;
 import dev.repl.api.NodeConfig;
+import dev.repl.api.Peer;
 import dev.repl.api.ReplNode;
 import dev.repl.api.client.HeartbeatProbe;
-import dev.repl.api.Peer;
 import dev.repl.api.client.HeartbeatReport;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,6 +28,11 @@ import picocli.CommandLine.Spec;
             "Needs ports 7000-7002 free."})
 final class DemoCommand implements Callable<Integer> {
 
+    /** The reference scenario: the leader on 7000, its followers on 7001 and 7002, all on loopback. */
+    static final NodeAddress LEADER = NodeAddress.loopback(7000);
+    /** Also the followers of {@code repl heartbeat} and {@code repl node --role leader} when none are given. */
+    static final List<NodeAddress> FOLLOWERS = List.of(NodeAddress.loopback(7001), NodeAddress.loopback(7002));
+
     /** How long a follower has to exit by itself after the leader is done with it. */
     private static final Duration EXIT_GRACE = Duration.ofSeconds(5);
 
@@ -40,14 +45,14 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        List<Peer> followers = HeartbeatProbe.named(HeartbeatCommand.DEFAULT_FOLLOWERS);
+        List<Peer> followers = HeartbeatProbe.named(FOLLOWERS);
         FollowerProcesses children = new FollowerProcesses(((ReplCommand) spec.root().userObject()).inheritedOptions());
         // Ctrl-C ends the JVM through its hooks: the followers go with it.
         Thread reaper = new Thread(children::stopAll, "demo-reaper");
         Runtime.getRuntime().addShutdownHook(reaper);
         Logging.node("leader");
-        // The reference scenario's leader listens on 7000 and heartbeats each follower once.
-        try (ReplNode leader = ReplNode.create(NodeConfig.follower(NodeAddress.loopback(7000)).name("leader").build()).start()) {
+        // The reference scenario's leader listens and heartbeats each follower once.
+        try (ReplNode leader = ReplNode.create(NodeConfig.follower(LEADER).name("leader").build()).start()) {
             HeartbeatReport report;
             try (HeartbeatProbe check = HeartbeatProbe.once("leader", followers, timeout)) {
                 for (Peer follower : followers) {

@@ -1,13 +1,13 @@
 package dev.repl.cli;
 
-import dev.repl.api.client.FailureReason;
 import dev.repl.api.NodeStartException;
+import dev.repl.api.client.FailureReason;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
 import picocli.CommandLine.IParameterExceptionHandler;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
+import picocli.CommandLine;
 
 /**
  * Turns every failure into one line on stderr and an exit code. The stack trace is logged only

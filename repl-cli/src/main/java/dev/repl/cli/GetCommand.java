@@ -1,7 +1,7 @@
 package dev.repl.cli;
 
-import dev.repl.api.client.Unreachable;
 import dev.repl.api.client.KvClient;
+import dev.repl.api.client.Unreachable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;

@@ -41,9 +41,6 @@ final class HeartbeatCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    /** The reference scenario's followers. */
-    static final List<NodeAddress> DEFAULT_FOLLOWERS = List.of(NodeAddress.loopback(7001), NodeAddress.loopback(7002));
-
     @Override
     public Integer call() {
         HeartbeatProbe check;
@@ -53,7 +50,7 @@ final class HeartbeatCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--cluster-id: " + e.detail());
         }
         try {
-            List<Peer> peers = HeartbeatProbe.named(followers == null ? DEFAULT_FOLLOWERS : followers);
+            List<Peer> peers = HeartbeatProbe.named(followers == null ? DemoCommand.FOLLOWERS : followers);
             check = HeartbeatProbe.probe(name, peers, timeout, link.clusterId, link.tls.config());
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());

@@ -1,7 +1,7 @@
 package dev.repl.cli;
 
-import dev.repl.api.client.KvClient;
 import dev.repl.api.NodeAddress;
+import dev.repl.api.client.KvClient;
 import java.time.Duration;
 import java.util.List;
 import picocli.CommandLine.Mixin;

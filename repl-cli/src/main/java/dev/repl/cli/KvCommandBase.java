@@ -1,7 +1,7 @@
 package dev.repl.cli;
 
-import dev.repl.api.client.Unreachable;
 import dev.repl.api.client.KvClient;
+import dev.repl.api.client.Unreachable;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Mixin;

@@ -125,7 +125,6 @@ final class NodeCommand implements Callable<Integer> {
     /** Options of the fixed roles that an elected member sets otherwise (its --peers entry, its id, the election timeout). */
     private static final List<String> FIXED_ROLE_ONLY = List.of("--port", "--name", "--followers", "--leader-timeout", "--once");
     private static final List<String> PEERS_ONLY = List.of("--id", "--election-timeout");
-    private static final List<NodeAddress> DEFAULT_FOLLOWERS = List.of(NodeAddress.loopback(7001), NodeAddress.loopback(7002));
 
     @Override
     public Integer call() throws InterruptedException {
@@ -219,7 +218,7 @@ final class NodeCommand implements Callable<Integer> {
         NodeAddress address = new NodeAddress(host, port);
         NodeConfig.Builder b;
         if (role == Role.leader) {
-            b = NodeConfig.leader(address, followers != null ? followers : DEFAULT_FOLLOWERS).detector(detector.toConfig())
+            b = NodeConfig.leader(address, followers != null ? followers : DemoCommand.FOLLOWERS).detector(detector.toConfig())
                     .connections(new ConnectionOptions(ConnectionOptions.DEFAULT_LEADER_TIMEOUT, idleTimeout, maxConnections));
         } else {
             b = NodeConfig.follower(address).connections(new ConnectionOptions(leaderTimeout, idleTimeout, maxConnections));

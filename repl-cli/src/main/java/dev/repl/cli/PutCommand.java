@@ -1,7 +1,6 @@
 package dev.repl.cli;
 
 import dev.repl.api.client.Unreachable;
-import dev.repl.api.client.KvClient;
 import java.nio.charset.StandardCharsets;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;

@@ -1,8 +1,8 @@
 package dev.repl.cli;
 
 import dev.repl.api.NodeAddress;
-import dev.repl.api.Peer;
 import dev.repl.api.NodeConfig;
+import dev.repl.api.Peer;
 import dev.repl.api.ReplNode;
 import dev.repl.api.client.HeartbeatProbe;
 import dev.repl.api.client.HeartbeatReport;

@@ -1,8 +1,8 @@
 package dev.repl.cli;
 
+import dev.repl.api.NodeAddress;
 import dev.repl.api.client.StatusClient;
 import dev.repl.api.client.Unreachable;
-import dev.repl.api.NodeAddress;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.LocalTime;

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.repl.api.NodeAddress;
+import dev.repl.api.Peer;
+import dev.repl.api.client.HeartbeatProbe;
 import dev.repl.node.HeartbeatObserver;
 import dev.repl.node.NodeServer;
 import java.io.PrintWriter;
@@ -143,6 +145,13 @@ class ReplCliTest {
         assertEquals(ExitCodes.USAGE, run(args), String.join(" ", args));
         assertEquals(1, errLines().size(), err.toString());
         assertTrue(err.toString().startsWith("repl: " + expected), err.toString());
+    }
+
+    @Test
+    void defaultsAreTheReferenceLayout() {
+        assertEquals(NodeAddress.parse("127.0.0.1:7000"), DemoCommand.LEADER);
+        assertEquals(List.of(new Peer("follower-1", NodeAddress.parse("127.0.0.1:7001")),
+                new Peer("follower-2", NodeAddress.parse("127.0.0.1:7002"))), HeartbeatProbe.named(DemoCommand.FOLLOWERS));
     }
 
     @Test

@@ -1,8 +1,8 @@
 package dev.repl.admin;
 
-import dev.repl.config.Addresses;
-import dev.repl.api.NodeAddress;
 import dev.repl.api.ConnectionOptions;
+import dev.repl.api.NodeAddress;
+import dev.repl.config.Addresses;
 import dev.repl.transport.HttpEndpoint;
 import dev.repl.transport.Listener;
 import dev.repl.transport.Transport;

@@ -1,7 +1,7 @@
 package dev.repl.admin;
 
-import dev.repl.election.ElectionStatus;
 import dev.repl.api.FollowerState;
+import dev.repl.election.ElectionStatus;
 import dev.repl.liveness.FollowerStatus;
 import dev.repl.node.LeaderTracker;
 import dev.repl.replication.FollowerReplication;

@@ -83,11 +83,7 @@ public record NodeConfig(Mode mode, String name, NodeAddress listen, List<Peer> 
         Objects.requireNonNull(connections, "connections");
         Objects.requireNonNull(clusterId, "clusterId");
         name = checkName(mode == Mode.PEER ? "id" : "name", Objects.requireNonNull(name, "name"));
-        try {
-            ClusterId.of(clusterId);
-        } catch (IllegalArgumentException e) {
-            throw new InvalidSettingException("clusterId", strip(e.getMessage(), "cluster id "));
-        }
+        checkClusterId(clusterId);
         followers = List.copyOf(followers == null ? List.of() : followers);
         peers = List.copyOf(peers == null ? List.of() : peers);
         refuse(mode != Mode.LEADER && !followers.isEmpty(), "followers", "a fixed leader");
@@ -178,8 +174,7 @@ public record NodeConfig(Mode mode, String name, NodeAddress listen, List<Peer> 
      */
     public static String checkClusterId(String clusterId) {
         try {
-            ClusterId.of(clusterId);
-            return clusterId;
+            return ClusterId.check(clusterId);
         } catch (IllegalArgumentException e) {
             throw new InvalidSettingException("clusterId", strip(e.getMessage(), "cluster id "));
         }

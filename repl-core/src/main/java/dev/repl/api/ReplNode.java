@@ -1,16 +1,16 @@
 package dev.repl.api;
 
-import dev.repl.node.HeartbeatObserver;
-import dev.repl.runtime.NodeRuntime;
 import dev.repl.liveness.StateListener;
+import dev.repl.node.HeartbeatObserver;
 import dev.repl.replication.ClientRequests;
+import dev.repl.runtime.NodeRuntime;
 import java.net.InetSocketAddress;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;

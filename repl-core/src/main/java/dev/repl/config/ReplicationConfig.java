@@ -55,11 +55,6 @@ public record ReplicationConfig(NodeAddress leader, List<Peer> followers) {
         return copy;
     }
 
-    /** The reference layout: leader on 7000, followers on 7001 and 7002, all on loopback. */
-    public static ReplicationConfig defaults() {
-        return of(NodeAddress.loopback(7000), List.of(NodeAddress.loopback(7001), NodeAddress.loopback(7002)));
-    }
-
     /** Names the followers {@code follower-1}, {@code follower-2}, ... in the order given. */
     public static ReplicationConfig of(NodeAddress leader, List<NodeAddress> followers) {
         return new ReplicationConfig(leader, namedFollowers(followers));

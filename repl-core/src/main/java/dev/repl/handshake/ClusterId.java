@@ -35,14 +35,24 @@ public final class ClusterId {
 
     /** @throws IllegalArgumentException when the name is not 1-64 letters, digits, '.', '_' or '-' */
     public static ClusterId of(String name) {
-        Objects.requireNonNull(name, "name");
-        if (name.equals(DEFAULT_NAME)) {
+        if (check(name).equals(DEFAULT_NAME)) {
             return DEFAULT;
         }
-        if (!VALID.matcher(name).matches()) {
+        return new ClusterId(name, tagOf(name));
+    }
+
+    /**
+     * Checks a name without hashing it, for a configuration validated long before its links open.
+     *
+     * @return the name
+     * @throws IllegalArgumentException when it is not 1-64 letters, digits, '.', '_' or '-'
+     */
+    public static String check(String name) {
+        Objects.requireNonNull(name, "name");
+        if (!name.equals(DEFAULT_NAME) && !VALID.matcher(name).matches()) {
             throw new IllegalArgumentException("cluster id '" + name + "' must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit");
         }
-        return new ClusterId(name, tagOf(name));
+        return name;
     }
 
     public String name() {

@@ -1,9 +1,9 @@
 package dev.repl.kv;
 
 import dev.repl.admin.Json;
-import dev.repl.config.Addresses;
-import dev.repl.api.NodeAddress;
 import dev.repl.api.ConnectionOptions;
+import dev.repl.api.NodeAddress;
+import dev.repl.config.Addresses;
 import dev.repl.transport.HttpEndpoint;
 import dev.repl.transport.Listener;
 import dev.repl.transport.Transport;

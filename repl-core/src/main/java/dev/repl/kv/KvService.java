@@ -2,20 +2,16 @@ package dev.repl.kv;
 
 import dev.repl.admin.Json;
 import dev.repl.api.KeyValueStore;
-import dev.repl.api.LogOptions;
 import dev.repl.api.Outcome;
 import dev.repl.api.RejectedException;
 import dev.repl.replication.ClientRequests;
-import dev.repl.replication.FollowerLog;
 import dev.repl.replication.LeaderLog;
 import io.netty.util.concurrent.EventExecutor;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.function.Supplier;
 
 /**
  * What the key-value API does, on a leader or a follower. A leader proposes every write and
@@ -37,25 +33,13 @@ public final class KvService {
     private final KeyValueStore stateMachine;
     private final ClientRequests requests;
 
-    private KvService(KeyValueStore stateMachine, ClientRequests requests) {
+    /**
+     * @param requests the node's writes and reads, whatever it is now: the same {@link ClientRequests}
+     *                 its {@link dev.repl.api.ReplNode} proposes through
+     */
+    public KvService(KeyValueStore stateMachine, ClientRequests requests) {
         this.stateMachine = stateMachine;
         this.requests = requests;
-    }
-
-    public static KvService ofLeader(KeyValueStore stateMachine, LeaderLog leader, LogOptions options) {
-        return new KvService(stateMachine, new ClientRequests(leader.replica(), () -> leader, null, options));
-    }
-
-    public static KvService ofFollower(KeyValueStore stateMachine, FollowerLog follower, LogOptions options) {
-        return new KvService(stateMachine, new ClientRequests(follower.replica(), () -> null, follower, options));
-    }
-
-    /**
-     * A node whose role changes with elections: it serves as the leader while {@code leader}
-     * gives one, and otherwise as a follower that names the leader its stream came from.
-     */
-    public static KvService ofPeer(KeyValueStore stateMachine, FollowerLog follower, Supplier<LeaderLog> leader, LogOptions options) {
-        return new KvService(stateMachine, new ClientRequests(follower.replica(), leader, follower, options));
     }
 
     /** A write; {@code executor} keeps its timer and completes its answer. */

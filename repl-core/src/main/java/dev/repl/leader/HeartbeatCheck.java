@@ -1,12 +1,12 @@
 package dev.repl.leader;
 
+import dev.repl.api.Peer;
+import dev.repl.api.client.FailureReason;
+import dev.repl.api.client.FollowerOutcome.Stage;
 import dev.repl.api.client.FollowerOutcome;
 import dev.repl.api.client.HeartbeatReport;
-import dev.repl.api.Peer;
 import dev.repl.config.ReplicationConfig;
-import dev.repl.api.client.FailureReason;
 import dev.repl.handshake.Identity;
-import dev.repl.api.client.FollowerOutcome.Stage;
 import dev.repl.protocol.FrameCodec;
 import dev.repl.transport.Backoff;
 import dev.repl.transport.ConnectionErrorHandler;

@@ -1,15 +1,15 @@
 package dev.repl.leader;
 
+import dev.repl.api.ConnectionOptions;
+import dev.repl.api.DetectorConfig;
 import dev.repl.api.Peer;
 import dev.repl.config.ReplicationConfig;
 import dev.repl.handshake.Identity;
-import dev.repl.api.DetectorConfig;
 import dev.repl.liveness.FailureDetectors;
 import dev.repl.liveness.FollowerHealth;
 import dev.repl.liveness.FollowerStatus;
 import dev.repl.liveness.StateListener;
 import dev.repl.node.HeartbeatObserver;
-import dev.repl.api.ConnectionOptions;
 import dev.repl.node.NodeServer;
 import dev.repl.transport.Backoff;
 import dev.repl.transport.LinkSecurity;

@@ -1,8 +1,8 @@
 package dev.repl.node;
 
 import dev.repl.api.ConnectionOptions;
-import dev.repl.config.Addresses;
 import dev.repl.api.NodeAddress;
+import dev.repl.config.Addresses;
 import dev.repl.failure.RepeatedFailure;
 import dev.repl.handshake.AcceptingHandshake;
 import dev.repl.handshake.Identity;
@@ -20,8 +20,8 @@ import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.function.LongSupplier;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

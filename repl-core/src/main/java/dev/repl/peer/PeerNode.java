@@ -1,27 +1,28 @@
 package dev.repl.peer;
 
 import dev.repl.admin.NodeStatus;
-import dev.repl.config.Addresses;
+import dev.repl.api.ConnectionOptions;
+import dev.repl.api.DetectorConfig;
+import dev.repl.api.KeyValueStore;
+import dev.repl.api.LogOptions;
 import dev.repl.api.NodeAddress;
 import dev.repl.api.Peer;
+import dev.repl.config.Addresses;
 import dev.repl.config.ReplicationConfig;
 import dev.repl.election.Election;
 import dev.repl.election.ElectionStatus;
 import dev.repl.failure.RepeatedFailure;
 import dev.repl.kv.KvServer;
 import dev.repl.kv.KvService;
-import dev.repl.api.KeyValueStore;
 import dev.repl.leader.LeaderNode;
-import dev.repl.api.DetectorConfig;
 import dev.repl.liveness.FollowerStatus;
 import dev.repl.liveness.StateListener;
 import dev.repl.node.HeartbeatObserver;
 import dev.repl.node.LeaderTracker;
-import dev.repl.api.ConnectionOptions;
 import dev.repl.node.NodeServer;
+import dev.repl.replication.ClientRequests;
 import dev.repl.replication.FollowerLog;
 import dev.repl.replication.LeaderLog;
-import dev.repl.api.LogOptions;
 import dev.repl.replication.Replica;
 import dev.repl.transport.LinkSecurity;
 import java.net.InetSocketAddress;
@@ -73,6 +74,7 @@ public final class PeerNode implements AutoCloseable {
     private final Config config;
     private final Replica replica;
     private final StateListener health;
+    private final ClientRequests requests;
     private final long timeoutNanos;
     private final ScheduledExecutorService thread;
     private final Election election;
@@ -108,12 +110,13 @@ public final class PeerNode implements AutoCloseable {
                 new java.util.Random(ThreadLocalRandom.current().nextLong()));
         this.view = election.status();
         this.followerLog = new FollowerLog(config.id(), replica, config.log(), new Votes());
+        this.requests = new ClientRequests(replica, () -> leaderLog, followerLog, config.log());
         this.server = new NodeServer(config.id(), config.listen(), config.options(), config.security(), HeartbeatObserver.NONE, followerLog,
                 replica::currentTerm);
         this.votes = new VoteCaller(config.id(), config.security(), timeoutNanos, config.log().maxFrameBytes());
         this.clients = config.clientAddress() == null ? null : new KvServer(config.id(), config.clientAddress(),
-                config.security().serverContext(), config.options(), KvService.ofPeer((KeyValueStore) replica.stateMachine(), followerLog,
-                () -> leaderLog, config.log()), config.log().maxValueBytes());
+                config.security().serverContext(), config.options(), new KvService((KeyValueStore) replica.stateMachine(), requests),
+                config.log().maxValueBytes());
     }
 
     /** Listens, serves clients, and starts the election clock. @return the address it listens on */
@@ -153,9 +156,9 @@ public final class PeerNode implements AutoCloseable {
         return view;
     }
 
-    /** The follower's side of the log, which serves every role but the leader's. */
-    public FollowerLog followerLog() {
-        return followerLog;
+    /** Writes and reads on whatever this member is now: the leader's log while it leads, else a refusal naming the leader. */
+    public ClientRequests requests() {
+        return requests;
     }
 
     /** While this node leads, its followers as its failure detectors see them; else none. */

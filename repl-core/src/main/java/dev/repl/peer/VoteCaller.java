@@ -1,8 +1,8 @@
 package dev.repl.peer;
 
 import dev.repl.api.Peer;
-import dev.repl.election.Election;
 import dev.repl.api.client.FailureReason;
+import dev.repl.election.Election;
 import dev.repl.handshake.Identity;
 import dev.repl.protocol.LinkRole;
 import dev.repl.protocol.ProtocolException;

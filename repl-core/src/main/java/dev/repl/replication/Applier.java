@@ -1,9 +1,9 @@
 package dev.repl.replication;
 
+import dev.repl.api.StateMachine;
 import dev.repl.log.RecordCodec;
 import dev.repl.log.SegmentedLog;
 import dev.repl.state.SnapshotStore;
-import dev.repl.api.StateMachine;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.io.IOException;

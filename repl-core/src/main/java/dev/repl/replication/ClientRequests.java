@@ -5,9 +5,9 @@ import dev.repl.api.Outcome;
 import dev.repl.api.RejectedException;
 import dev.repl.log.LogFailedException;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
@@ -189,7 +189,7 @@ public final class ClientRequests {
         return known == null || known.clientAddress().isEmpty() ? null : known.clientAddress();
     }
 
-    public static String seconds(Duration d) {
+    private static String seconds(Duration d) {
         return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
     }
 }

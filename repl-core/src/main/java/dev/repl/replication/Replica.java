@@ -1,12 +1,12 @@
 package dev.repl.replication;
 
 import dev.repl.api.LogOptions;
+import dev.repl.api.StateMachine;
 import dev.repl.election.Election;
 import dev.repl.log.DataDir;
 import dev.repl.log.LogWriter;
 import dev.repl.log.SegmentedLog;
 import dev.repl.state.SnapshotStore;
-import dev.repl.api.StateMachine;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;

@@ -15,12 +15,12 @@ import dev.repl.election.Election;
 import dev.repl.handshake.ClusterId;
 import dev.repl.kv.KvServer;
 import dev.repl.kv.KvService;
-import dev.repl.node.HeartbeatObserver;
-import dev.repl.node.LeaderTracker;
-import dev.repl.node.NodeServer;
 import dev.repl.leader.LeaderNode;
 import dev.repl.liveness.FollowerStatus;
 import dev.repl.liveness.StateListener;
+import dev.repl.node.HeartbeatObserver;
+import dev.repl.node.LeaderTracker;
+import dev.repl.node.NodeServer;
 import dev.repl.peer.PeerNode;
 import dev.repl.replication.ClientRequests;
 import dev.repl.replication.FollowerLog;
@@ -66,35 +66,41 @@ public final class NodeRuntime implements AutoCloseable {
             switch (config.mode()) {
                 case FOLLOWER -> {
                     FollowerLog followerLog = replica == null ? null : new FollowerLog(name, replica, config.log());
+                    requests = replica == null ? null : new ClientRequests(replica, () -> null, followerLog, config.log());
                     KvServer clients = config.clientAddress() == null ? null : closer.add(new KvServer(name, config.clientAddress(),
-                            security.serverContext(), config.connections(), KvService.ofFollower(store, followerLog, config.log()), config.log().maxValueBytes()));
+                            security.serverContext(), config.connections(), new KvService(store, requests), config.log().maxValueBytes()));
                     NodeServer server = new NodeServer(name, config.listen(), config.connections(), security, heartbeats, followerLog);
                     AdminServer admin = closer.add(admin(security, () -> new NodeStatus(name, "follower", List.of(), server.leader(),
                             replica == null ? null : replica.status(), List.of())));
                     closer.add(server);
-                    requests = replica == null ? null : new ClientRequests(replica, () -> null, followerLog, config.log());
                     starter = () -> {
                         listening = server.start();
                         clientBound = clients == null ? null : clients.start();
                         adminBound = admin == null ? null : admin.start();
                     };
                     role = () -> Role.FOLLOWER;
-                    term = () -> server.leader().leader() == null ? 0 : server.leader().leader().term();
-                    leader = () -> server.leader().state() == LeaderTracker.State.UP ? server.leader().leader().name() : null;
+                    term = () -> {
+                        LeaderTracker.Seen seen = server.leader().leader();
+                        return seen == null ? 0 : seen.term();
+                    };
+                    leader = () -> {
+                        LeaderTracker.Status seen = server.leader();
+                        return seen.state() == LeaderTracker.State.UP ? seen.leader().name() : null;
+                    };
                     followers = List::of;
                 }
                 case LEADER -> {
                     LeaderLog leaderLog = replica == null ? null : closer.add(startLeaderLog(config, security));
+                    requests = replica == null ? null : new ClientRequests(replica, () -> leaderLog, null, config.log());
                     KvServer clients = leaderLog == null || config.clientAddress() == null ? null : closer.add(new KvServer(name,
-                            config.clientAddress(), security.serverContext(), config.connections(),
-                            KvService.ofLeader(store, leaderLog, config.log()), config.log().maxValueBytes()));
+                            config.clientAddress(), security.serverContext(), config.connections(), new KvService(store, requests),
+                            config.log().maxValueBytes()));
                     // Its heartbeats say its log's term, so followers can tell it from a leader of another term.
                     LeaderNode links = new LeaderNode(name, new ReplicationConfig(config.listen(), config.followers()), config.detector(),
                             config.connections(), security, health, leaderLog == null ? 0 : leaderLog.term());
                     AdminServer admin = closer.add(admin(security, () -> new NodeStatus(name, "leader", links.followers(), null,
                             replica == null ? null : replica.status(), leaderLog == null ? List.of() : leaderLog.followers())));
                     closer.add(links);
-                    requests = replica == null ? null : new ClientRequests(replica, () -> leaderLog, null, config.log());
                     starter = () -> {
                         listening = links.start();
                         clientBound = clients == null ? null : clients.start();
@@ -115,7 +121,7 @@ public final class NodeRuntime implements AutoCloseable {
                             config.electionTimeout(), config.detector(), new ConnectionOptions(config.electionTimeout(), c.idleTimeout(),
                             c.maxConnections()), security, config.log(), config.clientAddress()), replica, health));
                     AdminServer admin = closer.add(admin(security, node::status));
-                    requests = new ClientRequests(replica, node::leaderLog, node.followerLog(), config.log());
+                    requests = node.requests();
                     starter = () -> {
                         listening = node.start();
                         clientBound = node.clientBound();

@@ -1,7 +1,7 @@
 package dev.repl.transport;
 
-import dev.repl.config.Addresses;
 import dev.repl.api.client.FailureReason;
+import dev.repl.config.Addresses;
 import dev.repl.failure.TlsFailures;
 import dev.repl.protocol.ProtocolException;
 import io.netty.channel.ChannelHandler.Sharable;

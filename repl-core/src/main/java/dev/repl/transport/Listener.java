@@ -1,9 +1,9 @@
 package dev.repl.transport;
 
-import dev.repl.api.NodeStartException;
-import dev.repl.config.Addresses;
 import dev.repl.api.NodeAddress;
+import dev.repl.api.NodeStartException;
 import dev.repl.api.client.FailureReason;
+import dev.repl.config.Addresses;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;

@@ -4,11 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.repl.api.NodeAddress;
+import dev.repl.api.ConnectionOptions;
 import dev.repl.api.FollowerState;
+import dev.repl.api.NodeAddress;
 import dev.repl.liveness.FollowerStatus;
 import dev.repl.node.LeaderTracker;
-import dev.repl.api.ConnectionOptions;
 import dev.repl.testing.Threads;
 import java.io.OutputStream;
 import java.net.InetAddress;

@@ -1,8 +1,8 @@
 package dev.repl.failure;
 
-import dev.repl.api.client.FailureReason;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.repl.api.client.FailureReason;
 import dev.repl.protocol.ProtocolException;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.unix.Errors;

@@ -2,12 +2,12 @@ package dev.repl.leader;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.repl.api.FollowerState;
 import dev.repl.api.NodeAddress;
 import dev.repl.api.Peer;
 import dev.repl.handshake.Identity;
 import dev.repl.liveness.FailureDetector;
 import dev.repl.liveness.FollowerHealth;
-import dev.repl.api.FollowerState;
 import dev.repl.liveness.StateListener;
 import dev.repl.node.NodeServer;
 import dev.repl.testing.Threads;

@@ -1,7 +1,5 @@
 package dev.repl.leader;
 
-import dev.repl.api.client.FollowerOutcome;
-import dev.repl.api.client.HeartbeatReport;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,6 +8,8 @@ import dev.repl.api.NodeAddress;
 import dev.repl.api.Peer;
 import dev.repl.api.client.FailureReason;
 import dev.repl.api.client.FollowerOutcome.Stage;
+import dev.repl.api.client.FollowerOutcome;
+import dev.repl.api.client.HeartbeatReport;
 import dev.repl.node.HeartbeatObserver;
 import dev.repl.node.NodeServer;
 import dev.repl.testing.Threads;

@@ -1,18 +1,18 @@
 package dev.repl.leader;
 
-import dev.repl.api.client.FollowerOutcome;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.repl.api.ConnectionOptions;
 import dev.repl.api.NodeAddress;
 import dev.repl.api.Peer;
 import dev.repl.api.TlsConfig;
 import dev.repl.api.client.FailureReason;
+import dev.repl.api.client.FollowerOutcome;
 import dev.repl.handshake.ClusterId;
 import dev.repl.handshake.Identity;
 import dev.repl.node.HeartbeatObserver;
-import dev.repl.api.ConnectionOptions;
 import dev.repl.node.NodeServer;
 import dev.repl.testing.TestPki;
 import dev.repl.testing.Threads;

@@ -1,12 +1,12 @@
 package dev.repl.liveness;
 
-import dev.repl.api.DetectorConfig;
-import dev.repl.api.DetectorPolicy;
-import dev.repl.api.FollowerState;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.repl.api.DetectorConfig;
+import dev.repl.api.DetectorPolicy;
+import dev.repl.api.FollowerState;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;

@@ -5,15 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.repl.api.NodeAddress;
+import dev.repl.api.NodeStartException;
 import dev.repl.testing.Threads;
 import dev.repl.testing.Wire;
-import dev.repl.api.NodeStartException;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.util.HexFormat;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class NodeServerTest {

@@ -1,8 +1,8 @@
 package dev.repl.replication;
 
-import dev.repl.api.Acks;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.repl.api.Acks;
 import org.junit.jupiter.api.Test;
 
 class CommitRuleTest {

@@ -1,12 +1,12 @@
 package dev.repl.replication;
 
-import dev.repl.api.Acks;
-import dev.repl.api.LogOptions;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.repl.api.Acks;
 import dev.repl.api.KeyValueStore;
+import dev.repl.api.LogOptions;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;

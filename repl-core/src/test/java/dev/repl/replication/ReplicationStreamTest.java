@@ -1,18 +1,18 @@
 package dev.repl.replication;
 
-import dev.repl.api.Acks;
-import dev.repl.api.LogOptions;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.repl.api.Acks;
+import dev.repl.api.KeyValueStore;
+import dev.repl.api.LogOptions;
 import dev.repl.handshake.AcceptingHandshake;
 import dev.repl.handshake.ClusterId;
 import dev.repl.handshake.ConnectingHandshake;
 import dev.repl.handshake.Identity;
 import dev.repl.kv.KvCommand;
-import dev.repl.api.KeyValueStore;
 import dev.repl.leader.HeartbeatHandler;
 import dev.repl.log.RecordCodec;
 import dev.repl.node.AckHandler;

@@ -1,20 +1,20 @@
 package dev.repl.replication;
 
-import dev.repl.api.Acks;
-import dev.repl.api.LogOptions;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.repl.api.Acks;
+import dev.repl.api.ConnectionOptions;
+import dev.repl.api.KeyValueStore;
+import dev.repl.api.LogOptions;
 import dev.repl.api.NodeAddress;
 import dev.repl.api.Peer;
 import dev.repl.kv.KvCommand;
 import dev.repl.kv.KvService;
-import dev.repl.api.KeyValueStore;
 import dev.repl.node.HeartbeatObserver;
-import dev.repl.api.ConnectionOptions;
 import dev.repl.node.NodeServer;
 import dev.repl.testing.Threads;
 import dev.repl.transport.LinkSecurity;
@@ -214,8 +214,8 @@ class ReplicationTest {
         // The leader restarts alone: its log holds s0..s4, but nothing tells it they committed.
         KeyValueStore state = new KeyValueStore();
         LeaderLog second = leader("rt-sl", options(Acks.QUORUM, 0, 0), state, one, two);
-        KvService kv = KvService.ofLeader(state, second, new LogOptions(64 * 1024, 0, 0, 1024 * 1024, 4 * 1024 * 1024, Acks.QUORUM,
-                Duration.ofMillis(300)));
+        KvService kv = new KvService(state, new ClientRequests(second.replica(), () -> second, null, new LogOptions(64 * 1024, 0, 0,
+                1024 * 1024, 4 * 1024 * 1024, Acks.QUORUM, Duration.ofMillis(300))));
         KvService.Response early = kv.read("s4", false, GlobalEventExecutor.INSTANCE).get(10, TimeUnit.SECONDS);
         assertEquals(503, early.status(), "not a 404: the write was acknowledged before the restart");
         assertTrue(new String(early.body(), StandardCharsets.UTF_8).contains("first entry of its term"), new String(early.body(), StandardCharsets.UTF_8));

@@ -1,7 +1,7 @@
 package dev.repl.examples;
 
-import dev.repl.api.NodeConfig;
 import dev.repl.api.NodeAddress;
+import dev.repl.api.NodeConfig;
 import dev.repl.api.NodeListener;
 import dev.repl.api.Outcome;
 import dev.repl.api.Peer;

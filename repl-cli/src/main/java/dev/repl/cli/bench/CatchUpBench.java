@@ -2,9 +2,9 @@ package dev.repl.cli.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
-import dev.repl.cli.Json;
 import dev.repl.cli.CommandFailedException;
 import dev.repl.cli.ExitCodes;
+import dev.repl.cli.Json;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetAddress;

@@ -1,21 +1,19 @@
 package dev.repl.cli.bench;
 
-import dev.repl.cli.Json;
+import dev.repl.api.DetectorConfig;
+import dev.repl.api.FollowerState;
+import dev.repl.api.NodeAddress;
+import dev.repl.api.Peer;
 import dev.repl.cli.DetectorOptions;
 import dev.repl.cli.DurationConverter;
 import dev.repl.cli.ExitCodes;
 import dev.repl.cli.FollowerProcess;
 import dev.repl.cli.FollowerProcesses;
-import dev.repl.api.NodeAddress;
-import dev.repl.api.Peer;
+import dev.repl.cli.Json;
 import dev.repl.config.ReplicationConfig;
 import dev.repl.leader.LeaderNode;
-import dev.repl.api.DetectorConfig;
-import dev.repl.api.FollowerState;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -2,8 +2,8 @@ package dev.repl.cli.bench;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.repl.cli.Json;
 import dev.repl.cli.CommandFailedException;
+import dev.repl.cli.Json;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;

@@ -1,15 +1,15 @@
 package dev.repl.cli.bench;
 
-import dev.repl.cli.Json;
+import dev.repl.api.DetectorConfig;
+import dev.repl.api.FollowerState;
+import dev.repl.api.NodeAddress;
+import dev.repl.api.Peer;
 import dev.repl.cli.DurationConverter;
 import dev.repl.cli.ExitCodes;
 import dev.repl.cli.FollowerProcess;
-import dev.repl.api.NodeAddress;
-import dev.repl.api.Peer;
+import dev.repl.cli.Json;
 import dev.repl.config.ReplicationConfig;
 import dev.repl.leader.LeaderNode;
-import dev.repl.api.DetectorConfig;
-import dev.repl.api.FollowerState;
 import dev.repl.liveness.FollowerStatus;
 import java.io.IOException;
 import java.io.PrintWriter;

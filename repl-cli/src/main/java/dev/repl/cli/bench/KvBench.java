@@ -1,9 +1,9 @@
 package dev.repl.cli.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.repl.cli.Json;
 import dev.repl.cli.DurationConverter;
 import dev.repl.cli.ExitCodes;
+import dev.repl.cli.Json;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;

@@ -1,11 +1,11 @@
 package dev.repl.cli.bench;
 
+import dev.repl.api.ConnectionOptions;
 import dev.repl.api.NodeAddress;
 import dev.repl.handshake.ConnectingHandshake;
 import dev.repl.handshake.Identity;
 import dev.repl.leader.HeartbeatHandler;
 import dev.repl.node.HeartbeatObserver;
-import dev.repl.api.ConnectionOptions;
 import dev.repl.node.NodeServer;
 import dev.repl.transport.ConnectionErrorHandler;
 import dev.repl.transport.LinkSecurity;

@@ -1,10 +1,10 @@
 package dev.repl.cli.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.repl.cli.Json;
-import dev.repl.cli.FollowerProcess;
 import dev.repl.api.NodeAddress;
 import dev.repl.api.Peer;
+import dev.repl.cli.FollowerProcess;
+import dev.repl.cli.Json;
 import java.io.IOException;
 import java.lang.ProcessBuilder.Redirect;
 import java.net.URI;

@@ -1,8 +1,8 @@
 package dev.repl.cli.bench;
 
-import dev.repl.cli.Json;
 import dev.repl.cli.DurationConverter;
 import dev.repl.cli.ExitCodes;
+import dev.repl.cli.Json;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.LinkedHashMap;

@@ -1,16 +1,16 @@
 package dev.repl.cli.bench;
 
-import dev.repl.cli.Json;
-import dev.repl.cli.DurationConverter;
-import dev.repl.cli.ExitCodes;
-import dev.repl.cli.TlsOptions;
+import dev.repl.api.ConnectionOptions;
 import dev.repl.api.NodeAddress;
 import dev.repl.api.TlsConfig;
+import dev.repl.cli.DurationConverter;
+import dev.repl.cli.ExitCodes;
+import dev.repl.cli.Json;
+import dev.repl.cli.TlsOptions;
 import dev.repl.handshake.ClusterId;
 import dev.repl.handshake.ConnectingHandshake;
 import dev.repl.handshake.Identity;
 import dev.repl.node.HeartbeatObserver;
-import dev.repl.api.ConnectionOptions;
 import dev.repl.node.NodeServer;
 import dev.repl.transport.ConnectionErrorHandler;
 import dev.repl.transport.LinkSecurity;

@@ -56,9 +56,9 @@ public final class HeartbeatProbe implements AutoCloseable {
         return new HeartbeatProbe(Identity.leader(name, 0, 0), followers, timeout, true, ClusterId.DEFAULT_NAME, null);
     }
 
-    /** Names followers {@code follower-1}, {@code follower-2}, ... in the order given, and checks the list. */
+    /** Names followers {@code follower-1}, {@code follower-2}, ... in the order given; a probe checks the list. */
     public static List<Peer> named(List<NodeAddress> followers) {
-        return ReplicationConfig.checkFollowers(ReplicationConfig.namedFollowers(followers), null);
+        return ReplicationConfig.namedFollowers(followers);
     }
 
     /** Probes every follower; returns when each has an outcome, at the timeout at the latest. */

@@ -1,7 +1,7 @@
 package dev.repl.api.client;
 
-import dev.repl.api.TlsConfig;
 import dev.repl.api.NodeStartException;
+import dev.repl.api.TlsConfig;
 import dev.repl.transport.TlsContexts;
 import java.net.http.HttpClient;
 import java.time.Duration;
