@@ -7,7 +7,7 @@ set -eu
 dir=$(CDPATH= cd -- "$(dirname -- "$0")/.." && pwd)
 runs=${1:-20}
 repl="$dir/repl"
-jar="$dir/repl-cli/target/repl.jar"
+jar="$dir/repl-dist/target/repl.jar"
 java="java"
 if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then java="$JAVA_HOME/bin/java"; fi
 p1=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')

@@ -29,7 +29,7 @@ public final class ReplCli {
         SUBCOMMANDS.put("cas", CasCommand::new);
         SUBCOMMANDS.put("del", DelCommand::new);
         SUBCOMMANDS.put("demo", DemoCommand::new);
-        SUBCOMMANDS.put("bench", BenchCommand::new);
+        SUBCOMMANDS.put("bench", BenchCommand::commandLine);
         SUBCOMMANDS.put("selftest", SelfTestCommand::new);
     }
 

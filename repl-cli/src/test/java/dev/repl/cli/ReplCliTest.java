@@ -75,6 +75,13 @@ class ReplCliTest {
     }
 
     @Test
+    void benchWithoutTheRawModuleOffersTheWritePathBenchmarksOnly() {
+        // repl-bench-raw is not on this module's class path: what it adds is found at run time, never compiled in.
+        assertEquals(ExitCodes.USAGE, run("bench"));
+        assertEquals("repl: a benchmark is required: kv, catchup or failover (see 'repl bench --help')", errLines().get(0));
+    }
+
+    @Test
     void selfTestAnswersOneHeartbeatInProcess() {
         assertEquals(0, run("selftest"));
         assertEquals("heartbeat: 1/1 followers responded", outLines().get(outLines().size() - 1));

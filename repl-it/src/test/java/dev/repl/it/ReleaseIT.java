@@ -26,7 +26,7 @@ import picocli.CommandLine;
  */
 class ReleaseIT {
 
-    private static final Path BUILD = Path.of("../repl-cli/target").toAbsolutePath().normalize();
+    private static final Path BUILD = Path.of("../repl-dist/target").toAbsolutePath().normalize();
 
     @RegisterExtension
     final ReplLauncher repl = new ReplLauncher();

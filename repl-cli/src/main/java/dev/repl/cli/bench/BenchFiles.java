@@ -11,7 +11,7 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 /** Ports and directories the benchmarks that start processes need. */
-final class BenchFiles {
+public final class BenchFiles {
 
     private BenchFiles() {
     }
@@ -19,7 +19,7 @@ final class BenchFiles {
     private static final Set<Integer> HANDED_OUT = new HashSet<>();
 
     /** A loopback port free at the time of asking and not handed out before: the kernel may offer a released one again. */
-    static synchronized int freePort() throws IOException {
+    public static synchronized int freePort() throws IOException {
         while (true) {
             try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
                 if (HANDED_OUT.add(socket.getLocalPort())) {
@@ -29,7 +29,7 @@ final class BenchFiles {
         }
     }
 
-    static void deleteTree(Path root) throws IOException {
+    public static void deleteTree(Path root) throws IOException {
         if (!Files.exists(root)) {
             return;
         }

@@ -1,4 +1,4 @@
-package dev.repl.cli.bench;
+package dev.repl.bench.raw;
 
 import dev.repl.api.ConnectionOptions;
 import dev.repl.api.NodeAddress;
@@ -7,6 +7,7 @@ import dev.repl.cli.DurationConverter;
 import dev.repl.cli.ExitCodes;
 import dev.repl.cli.Json;
 import dev.repl.cli.TlsOptions;
+import dev.repl.cli.bench.Benchmark;
 import dev.repl.handshake.ClusterId;
 import dev.repl.handshake.ConnectingHandshake;
 import dev.repl.handshake.Identity;
@@ -31,7 +32,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
@@ -52,7 +52,7 @@ import picocli.CommandLine.Spec;
             "Measure what mutual TLS costs: connect + TLS handshake + hello latency over --reconnects fresh",
             "connections, and heartbeat round trips for --duration, for plaintext and for each TLS provider",
             "available (jdk, openssl) in the same run. Needs --tls-cert, --tls-key and --tls-ca (see docs/security.md)."})
-final class TlsBench implements Callable<Integer> {
+public final class TlsBench implements Benchmark {
 
     @Mixin
     TlsOptions tls;

@@ -1,13 +1,13 @@
-package dev.repl.cli.bench;
+package dev.repl.bench.raw;
 
 import dev.repl.cli.DurationConverter;
 import dev.repl.cli.ExitCodes;
 import dev.repl.cli.Json;
+import dev.repl.cli.bench.Benchmark;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -26,7 +26,7 @@ import picocli.CommandLine.Spec;
             "Ping-pong 4-byte heartbeats between a leader pipeline and a follower in this process and report",
             "round-trip percentiles, over --connections at once, for --duration or --count round trips. --baseline adds",
             "plain blocking sockets (TCP_NODELAY, one thread per side) and the Netty/raw ratio per percentile."})
-final class RttBench implements Callable<Integer> {
+public final class RttBench implements Benchmark {
 
     @Option(names = "--duration", defaultValue = "10s", converter = DurationConverter.class,
             description = "Measured time per transport, after the warm-up. Default: ${DEFAULT-VALUE}.")

@@ -1,6 +1,7 @@
-package dev.repl.cli.bench;
+package dev.repl.bench.raw;
 
 import dev.repl.cli.ExitCodes;
+import dev.repl.cli.bench.Benchmark;
 import dev.repl.handshake.AcceptingHandshake;
 import dev.repl.handshake.ClusterId;
 import dev.repl.node.AckHandler;
@@ -17,7 +18,6 @@ import io.netty.channel.socket.SocketChannel;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Duration;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -30,7 +30,7 @@ import picocli.CommandLine.Spec;
  * holds it open). Prints {@code ready} once every port is bound.
  */
 @Command(name = "followers", hidden = true, description = "Emulate --count followers on consecutive ports from --base-port.")
-final class EmulatedFollowers implements Callable<Integer> {
+public final class EmulatedFollowers implements Benchmark {
 
     @Option(names = "--base-port", required = true)
     int basePort;

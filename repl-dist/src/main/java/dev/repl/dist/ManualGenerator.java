@@ -1,5 +1,6 @@
-package dev.repl.cli;
+package dev.repl.dist;
 
+import dev.repl.cli.ReplCli;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Writer;
@@ -10,9 +11,9 @@ import picocli.CommandLine;
 import picocli.codegen.docgen.manpage.ManPageGenerator;
 
 /**
- * A build step, run at {@code prepare-package}: bash completion and man pages (AsciiDoc, which the
- * build turns into troff) from the same picocli model the launcher parses with, so they cannot
- * drift from it. It lives with the tests because picocli-codegen has no place in the shipped jar.
+ * This module's build step, run at {@code prepare-package}: bash completion and man pages
+ * (AsciiDoc, which the build turns into troff) from the same picocli model the launcher parses
+ * with, so they cannot drift from it. Neither it nor picocli-codegen is in the shaded jar.
  */
 public final class ManualGenerator {
 

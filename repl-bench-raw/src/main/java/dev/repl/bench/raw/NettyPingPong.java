@@ -1,4 +1,4 @@
-package dev.repl.cli.bench;
+package dev.repl.bench.raw;
 
 import dev.repl.api.ConnectionOptions;
 import dev.repl.api.NodeAddress;

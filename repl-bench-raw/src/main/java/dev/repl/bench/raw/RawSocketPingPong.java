@@ -1,4 +1,4 @@
-package dev.repl.cli.bench;
+package dev.repl.bench.raw;
 
 import java.io.DataInputStream;
 import java.io.DataOutputStream;

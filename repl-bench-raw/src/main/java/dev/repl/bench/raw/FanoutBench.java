@@ -1,4 +1,4 @@
-package dev.repl.cli.bench;
+package dev.repl.bench.raw;
 
 import dev.repl.api.DetectorConfig;
 import dev.repl.api.FollowerState;
@@ -8,6 +8,7 @@ import dev.repl.cli.DurationConverter;
 import dev.repl.cli.ExitCodes;
 import dev.repl.cli.FollowerProcess;
 import dev.repl.cli.Json;
+import dev.repl.cli.bench.Benchmark;
 import dev.repl.config.ReplicationConfig;
 import dev.repl.leader.LeaderNode;
 import dev.repl.liveness.FollowerStatus;
@@ -21,7 +22,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
@@ -42,7 +42,7 @@ import picocli.CommandLine.Spec;
             "One leader heartbeating --followers followers at --rate per second each, over one TCP connection per",
             "follower. The followers are emulated by child processes (5,000 per process) on consecutive loopback",
             "ports from --base-port. Reports the leader's CPU (cores), heap, RSS and the heartbeat round trip."})
-final class FanoutBench implements Callable<Integer> {
+public final class FanoutBench implements Benchmark {
 
     /** Each emulator holds a listening socket and a connection per follower: 10,000 descriptors. */
     private static final int FOLLOWERS_PER_EMULATOR = 5_000;

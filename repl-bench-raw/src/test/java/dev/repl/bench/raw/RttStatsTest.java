@@ -1,4 +1,4 @@
-package dev.repl.cli.bench;
+package dev.repl.bench.raw;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,4 +1,4 @@
-package dev.repl.cli.bench;
+package dev.repl.bench.raw;
 
 import dev.repl.api.DetectorConfig;
 import dev.repl.api.FollowerState;
@@ -10,6 +10,8 @@ import dev.repl.cli.ExitCodes;
 import dev.repl.cli.FollowerProcess;
 import dev.repl.cli.FollowerProcesses;
 import dev.repl.cli.Json;
+import dev.repl.cli.bench.BenchFiles;
+import dev.repl.cli.bench.Benchmark;
 import dev.repl.config.ReplicationConfig;
 import dev.repl.leader.LeaderNode;
 import java.io.IOException;
@@ -20,7 +22,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -45,7 +46,7 @@ import picocli.CommandLine.Spec;
             "Kill and freeze a follower process many times and measure failure detection:",
             "latency from the signal to DOWN, recovery from SIGCONT to UP, and false alarms (DOWN of an",
             "untouched follower, or of any follower during a healthy run with CPU burners on every core)."})
-final class DetectionBench implements Callable<Integer> {
+public final class DetectionBench implements Benchmark {
 
     private static final long WAIT_NANOS = TimeUnit.SECONDS.toNanos(30);
     /**
