@@ -77,6 +77,13 @@ class ReleaseIT {
         ReplProcess check = repl.runInstalled(bin, START, "heartbeat", "--followers", "127.0.0.1:" + port);
         assertEquals(0, check.exitCode(), check.stderr());
         assertTrue(check.stdout().contains("heartbeat: 1/1 followers responded"), check.stdout());
+
+        // The benchmarks below the API are in the shipped jar, found by repl bench at run time.
+        ReplProcess bench = repl.runInstalled(bin, START, "bench", "--help");
+        assertEquals(0, bench.exitCode(), bench.stderr());
+        for (String name : List.of("rtt", "fanout", "detection", "tls", "kv", "catchup", "failover")) {
+            assertTrue(bench.stdoutLines().stream().anyMatch(line -> line.startsWith("  " + name + " ")), name + " in " + bench.stdout());
+        }
     }
 
     @Test
@@ -85,7 +92,8 @@ class ReleaseIT {
         PrintWriter none = new PrintWriter(Writer.nullWriter());
         List<String> commands = new ArrayList<>();
         collect(ReplCli.create(none, none), commands);
-        assertTrue(commands.size() > 10, "every subcommand, bench's included: " + commands);
+        assertTrue(commands.containsAll(List.of("repl node", "repl bench kv", "repl bench rtt", "repl bench fanout", "repl bench detection", "repl bench tls")),
+                "every subcommand, those repl bench finds at run time included: " + commands);
         for (String command : commands) {
             assertTrue(completion.contains("function _picocli_" + command.replace(' ', '_') + "()"), "completion for " + command);
             Path page = home.resolve("man/man1/" + command.replace(' ', '-') + ".1");

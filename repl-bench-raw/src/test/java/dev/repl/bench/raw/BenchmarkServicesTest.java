@@ -22,18 +22,25 @@ class BenchmarkServicesTest {
     private final StringWriter err = new StringWriter();
 
     @Test
-    void benchFindsEveryRawBenchmarkAfterItsOwn() {
+    void benchFindsEveryRawBenchmarkBeforeItsOwn() {
         PrintWriter none = new PrintWriter(Writer.nullWriter());
         Map<String, CommandLine> benchmarks = ReplCli.create(none, none).getSubcommands().get("bench").getSubcommands();
-        assertEquals(List.of("kv", "catchup", "failover", "rtt", "fanout", "detection", "tls", "followers"), List.copyOf(benchmarks.keySet()));
+        assertEquals(List.of("rtt", "fanout", "detection", "tls", "followers", "kv", "catchup", "failover"), List.copyOf(benchmarks.keySet()));
         assertTrue(benchmarks.get("followers").getCommandSpec().usageMessage().hidden(), "fanout's emulator is no user command");
     }
 
     @Test
     void benchWithoutANameListsThemAll() {
         assertEquals(ExitCodes.USAGE, ReplCli.run(new PrintWriter(out), new PrintWriter(err), "bench"));
-        assertEquals("repl: a benchmark is required: kv, catchup, failover, rtt, fanout, detection or tls (see 'repl bench --help')",
+        assertEquals("repl: a benchmark is required: rtt, fanout, detection, tls, kv, catchup or failover (see 'repl bench --help')",
                 err.toString().lines().findFirst().orElseThrow());
+    }
+
+    @Test
+    void theHiddenEmulatorIsFoundTheWayFanoutsChildrenAskForIt() {
+        // A child runs "repl bench followers ...": only bench is built, and the emulator must be in it.
+        assertEquals(ExitCodes.USAGE, ReplCli.run(new PrintWriter(out), new PrintWriter(err), "bench", "followers"));
+        assertTrue(err.toString().startsWith("repl: Missing required options: '--base-port=<basePort>', '--count=<count>'"), err.toString());
     }
 
     @Test

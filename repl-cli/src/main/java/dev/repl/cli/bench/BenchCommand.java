@@ -1,6 +1,8 @@
 package dev.repl.cli.bench;
 
+import java.util.Iterator;
 import java.util.List;
+import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -15,18 +17,29 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench",
         header = "Benchmarks against a baseline measured in the same run.",
         mixinStandardHelpOptions = true,
-        description = "Benchmarks. Each prints a table (or JSON with --json) of what it measured.",
-        subcommands = {KvBench.class, CatchUpBench.class, FailoverBench.class})
+        description = "Benchmarks. Each prints a table (or JSON with --json) of what it measured.")
 public final class BenchCommand implements Runnable {
 
     @Spec
     CommandSpec spec;
 
-    /** {@code repl bench} with every benchmark: its own, then each one found on the class path. */
+    /**
+     * {@code repl bench} with every benchmark: those found on the class path (the link's, first,
+     * as ever), then the write path's. A provider that cannot be loaded is named on stderr and
+     * left out, so that it cannot take {@code repl --help} down with it.
+     */
     public static CommandLine commandLine() {
         CommandLine bench = new CommandLine(new BenchCommand());
-        for (Benchmark found : ServiceLoader.load(Benchmark.class)) {
-            bench.addSubcommand(found);
+        Iterator<Benchmark> found = ServiceLoader.load(Benchmark.class, BenchCommand.class.getClassLoader()).iterator();
+        while (found.hasNext()) {
+            try {
+                bench.addSubcommand(found.next());
+            } catch (ServiceConfigurationError e) {
+                System.err.println("repl: a benchmark was left out: " + e.getMessage());
+            }
+        }
+        for (Object own : List.of(new KvBench(), new CatchUpBench(), new FailoverBench())) {
+            bench.addSubcommand(own);
         }
         return bench;
     }

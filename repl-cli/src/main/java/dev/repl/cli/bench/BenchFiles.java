@@ -29,7 +29,7 @@ public final class BenchFiles {
         }
     }
 
-    public static void deleteTree(Path root) throws IOException {
+    static void deleteTree(Path root) throws IOException {
         if (!Files.exists(root)) {
             return;
         }
