@@ -19,7 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * compare-and-set and delete. A {@link #query} is a key in UTF-8; its answer the value, or null.
  * Commands for {@link ReplNode#propose} are made by {@link #put}, {@link #compareAndSet} and
  * {@link #delete}; a committed command's result {@link #wasSet} unless it was a compare-and-set
- * that found another value.
+ * that found another value, or bytes none of them made (which change nothing).
  *
  * <p>Applied on the log's applier thread; read from any thread, each
  * key's value as of some applied index.
@@ -46,12 +46,20 @@ public final class KeyValueStore implements StateMachine {
         return KvCommand.delete(key).encode();
     }
 
+    private static final byte[] NOT_SET = new KvResult(false, null).encode();
+
     // Hashed, not sorted: a put costs the same however many keys there are. Snapshots sort a copy.
     private volatile ConcurrentHashMap<String, byte[]> entries = new ConcurrentHashMap<>();
 
     @Override
     public byte[] apply(long index, byte[] command) {
-        KvCommand c = KvCommand.decode(command);
+        KvCommand c;
+        try {
+            c = KvCommand.decode(command);
+        } catch (IllegalArgumentException e) {
+            // Bytes no encoder here made: thrown, they would stop every node at this entry.
+            return NOT_SET;
+        }
         return switch (c.op()) {
             case PUT -> {
                 entries.put(c.key(), c.value());

@@ -7,8 +7,8 @@ package dev.repl.api;
  *       applied here; with {@link Acks#QUORUM} (the default) or {@link Acks#ALL} it survives the
  *       loss of any minority, and every later read sees it.</li>
  *   <li>{@link Rejected}: never written; nothing changed, and it is safe to send again: to the
- *       leader, or here later unless the reason is {@code TOO_LARGE}, {@code LOG_FAILED} or
- *       {@code NO_LOG}.</li>
+ *       leader, or here later unless the reason is {@code TOO_LARGE}, {@code LOG_FAILED},
+ *       {@code APPLY_FAILED} or {@code NO_LOG}.</li>
  *   <li>{@link Unknown}: written, not known to be committed. It may still commit, or may be
  *       replaced by another leader's entry. Sending it again may apply it twice: read first, or
  *       make the command idempotent (a compare-and-set, say).</li>
@@ -35,6 +35,11 @@ public sealed interface Outcome permits Outcome.Committed, Outcome.Rejected, Out
         BACKLOGGED,
         /** This node's log failed; it takes no more writes. */
         LOG_FAILED,
+        /**
+         * This node stopped applying committed entries: its state machine threw, or a snapshot
+         * could not be written. It takes no writes and serves no linearizable reads until restarted.
+         */
+        APPLY_FAILED,
         /** The command is larger than a replication frame can carry ({@link LogOptions#maxCommandBytes}). */
         TOO_LARGE,
         /** This node keeps no log: it was started without a data directory. */

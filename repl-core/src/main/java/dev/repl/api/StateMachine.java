@@ -12,6 +12,14 @@ import java.io.OutputStream;
  * <p>{@link #apply}, {@link #snapshot} and {@link #restore} run on the node's one applier thread,
  * never at once. {@code apply} must be deterministic: no clock, no randomness, no I/O whose
  * result could differ between nodes.
+ *
+ * <p>If {@code apply} throws, or a snapshot cannot be written, the node stops applying: a
+ * deterministic state machine would throw at the same entry on every retry. It logs why; the
+ * proposals waiting for their result end {@link Outcome.Unknown} (they are committed, or may be,
+ * but were not applied here); and from then on it rejects proposals and linearizable queries
+ * with {@link Outcome.Reason#APPLY_FAILED}. Restart it with a state machine that can apply the
+ * entry: it replays from its last snapshot. A command the state machine refuses should be
+ * answered in the returned bytes, not thrown.
  */
 public interface StateMachine {
 
@@ -20,6 +28,7 @@ public interface StateMachine {
      *
      * @return what the entry's proposer is answered (for example a previous value, or a refusal);
      *         deterministic: every node computes the same
+     * @throws RuntimeException only when the state cannot go on: the node stops applying (see above)
      */
     byte[] apply(long index, byte[] command);
 

@@ -60,7 +60,7 @@ final class Applier implements AutoCloseable {
     private volatile long digest;
     private volatile long snapshotIndex;
     private volatile boolean stopped;
-    private volatile Throwable failure;
+    private volatile ApplyFailedException failure;
 
     Applier(String nodeName, SegmentedLog segments, TailCache tail, StateMachine stateMachine, SnapshotStore snapshots, Compactor compactor,
             long snapshotEvery, long retain, long appliedIndex, long digest) {
@@ -106,7 +106,7 @@ final class Applier implements AutoCloseable {
     }
 
     /** Why applying stopped, or null while it runs. */
-    Throwable failure() {
+    ApplyFailedException failure() {
         return failure;
     }
 
@@ -126,7 +126,12 @@ final class Applier implements AutoCloseable {
      * leader replaced it, and it was never applied).
      */
     CompletableFuture<byte[]> await(long index, long term) {
-        return proposals.computeIfAbsent(index, i -> new Waiting(term, new CompletableFuture<>())).answer();
+        CompletableFuture<byte[]> answer = proposals.computeIfAbsent(index, i -> new Waiting(term, new CompletableFuture<>())).answer();
+        ApplyFailedException failed = failure;
+        if (failed != null) {
+            answer.completeExceptionally(failed); // stopped before it got here, or while this was added
+        }
+        return answer;
     }
 
     /** Forgets the future of the proposal at {@code index} in {@code term} (its client was answered otherwise); not a later one's. */
@@ -142,6 +147,10 @@ final class Applier implements AutoCloseable {
         CompletableFuture<Void> done = barriers.computeIfAbsent(index, i -> new CompletableFuture<>());
         if (appliedIndex >= index) {
             releaseBarriers(appliedIndex);
+        }
+        ApplyFailedException failed = failure;
+        if (failed != null) {
+            done.completeExceptionally(failed); // it will never be applied here
         }
         return done;
     }
@@ -191,9 +200,13 @@ final class Applier implements AutoCloseable {
                     applyNext();
                 }
             } catch (IOException | RuntimeException e) {
-                failure = e;
-                log.error("{}: applying committed entries stopped at index {}: {}", nodeName, appliedIndex + 1, e.toString());
-                proposals.values().forEach(w -> w.answer().completeExceptionally(e));
+                ApplyFailedException failed = e instanceof ApplyFailedException known ? known
+                        : new ApplyFailedException("applying committed entries stopped at index " + (appliedIndex + 1) + ": " + e, e);
+                failure = failed;
+                log.error("{}: {}; this node takes no writes and serves no reads until it is restarted", nodeName, failed.getMessage());
+                // Those waiting are committed (or may be), but not applied here: their callers learn why at once.
+                proposals.values().forEach(w -> w.answer().completeExceptionally(failed));
+                barriers.values().forEach(b -> b.completeExceptionally(failed));
                 return;
             }
         }
@@ -237,7 +250,7 @@ final class Applier implements AutoCloseable {
                 }
                 byte[] command = RecordCodec.payload(records, at);
                 // An empty entry is a new leader's no-op: it commits the entries of earlier terms, and changes nothing.
-                byte[] answer = command.length == 0 ? command : stateMachine.apply(index, command);
+                byte[] answer = command.length == 0 ? command : apply(index, command);
                 digest = digest * 31 + records.getInt(at + 4);
                 appliedIndex = index;
                 Waiting waiting = proposals.remove(index);
@@ -261,6 +274,14 @@ final class Applier implements AutoCloseable {
         }
     }
 
+    private byte[] apply(long index, byte[] command) {
+        try {
+            return stateMachine.apply(index, command);
+        } catch (RuntimeException e) {
+            throw new ApplyFailedException("the state machine failed to apply index " + index + ": " + e, e);
+        }
+    }
+
     private void releaseBarriers(long applied) {
         Map<Long, CompletableFuture<Void>> ready = barriers.headMap(applied, true);
         ready.values().forEach(f -> f.complete(null));
@@ -274,7 +295,12 @@ final class Applier implements AutoCloseable {
             return; // applied from memory and not yet in the log's files: the next applied run tries again
         }
         long start = System.nanoTime();
-        SnapshotStore.Snapshot written = snapshots.write(index, term, digest, stateMachine::snapshot);
+        SnapshotStore.Snapshot written;
+        try {
+            written = snapshots.write(index, term, digest, stateMachine::snapshot);
+        } catch (IOException | RuntimeException e) {
+            throw new ApplyFailedException("writing the snapshot at index " + index + " failed: " + e, e);
+        }
         snapshotIndex = index;
         log.info("{}: snapshot at index {} (term {}, {} bytes) in {} ms", nodeName, index, term, written.size(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));

@@ -70,6 +70,10 @@ public final class ClientRequests {
         if (leader == null) {
             return CompletableFuture.completedFuture(notLeader());
         }
+        ApplyFailedException applyFailed = replica.applyFailure();
+        if (applyFailed != null) {
+            return CompletableFuture.completedFuture(applyFailed(applyFailed));
+        }
         if (leader.backlogged()) {
             return CompletableFuture.completedFuture(new Outcome.Rejected(Outcome.Reason.BACKLOGGED,
                     "the leader's disk is behind its writes; nothing was written, try again", null));
@@ -126,6 +130,10 @@ public final class ClientRequests {
         if (closed || leader == null) {
             return CompletableFuture.failedFuture(new RejectedException(closed ? closing() : notLeader()));
         }
+        ApplyFailedException applyFailed = replica.applyFailure();
+        if (applyFailed != null) {
+            return CompletableFuture.failedFuture(new RejectedException(applyFailed(applyFailed)));
+        }
         CompletableFuture<Void> answer = new CompletableFuture<>();
         reads.add(answer);
         answer.whenComplete((ok, failure) -> reads.remove(answer));
@@ -149,8 +157,11 @@ public final class ClientRequests {
         }
         leader.readIndex().thenCompose(replica::appliedUpTo).whenComplete((ok, failure) -> {
             timer.cancel(false);
+            Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
             if (failure == null) {
                 answer.complete(null);
+            } else if (cause instanceof ApplyFailedException applyFailedNow) {
+                answer.completeExceptionally(new RejectedException(applyFailed(applyFailedNow)));
             } else {
                 answer.completeExceptionally(new RejectedException(notLeader()));
             }
@@ -170,6 +181,11 @@ public final class ClientRequests {
         for (CompletableFuture<Void> read : reads) {
             read.completeExceptionally(new RejectedException(closing()));
         }
+    }
+
+    private static Outcome.Rejected applyFailed(ApplyFailedException e) {
+        return new Outcome.Rejected(Outcome.Reason.APPLY_FAILED, e.getMessage() + "; this node takes no writes and serves no reads until it is"
+                + " restarted", null);
     }
 
     private static Outcome.Rejected closing() {

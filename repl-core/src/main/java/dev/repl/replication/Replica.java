@@ -237,6 +237,11 @@ public final class Replica implements AutoCloseable {
         return applier.snapshotIndex();
     }
 
+    /** Why this node stopped applying committed entries, or null while it applies them. */
+    public ApplyFailedException applyFailure() {
+        return applier.failure();
+    }
+
     /** Completes once everything up to {@code index} is applied: a read that must see those writes waits on it. */
     public CompletableFuture<Void> appliedUpTo(long index) {
         return applier.appliedUpTo(index);

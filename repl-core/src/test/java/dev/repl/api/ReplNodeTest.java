@@ -184,6 +184,52 @@ class ReplNodeTest {
     }
 
     @Test
+    void aStateMachineThatThrowsStopsTheNodeWhichThenSaysWhyToWritesAndReads() throws Exception {
+        NodeConfig config = NodeConfig.leader(NodeAddress.loopback(0), List.of(NodeAddress.loopback(freePort())))
+                .dataDir(dir.resolve("leader")).log(new LogOptions(LogOptions.DEFAULT_SEGMENT_BYTES, LogOptions.DEFAULT_SNAPSHOT_EVERY,
+                        LogOptions.DEFAULT_RETAIN_ENTRIES, LogOptions.DEFAULT_MAX_FRAME_BYTES, LogOptions.DEFAULT_MAX_INFLIGHT_BYTES, Acks.LEADER,
+                        LogOptions.DEFAULT_COMMIT_TIMEOUT)).build();
+        KeyValueStore store = new KeyValueStore();
+        StateMachine poisonable = new StateMachine() {
+            @Override
+            public byte[] apply(long index, byte[] command) {
+                if (new String(command, StandardCharsets.UTF_8).equals("poison")) {
+                    throw new IllegalStateException("cannot apply poison");
+                }
+                return store.apply(index, command);
+            }
+
+            @Override
+            public void snapshot(java.io.OutputStream out) throws java.io.IOException {
+                store.snapshot(out);
+            }
+
+            @Override
+            public void restore(java.io.InputStream in) throws java.io.IOException {
+                store.restore(in);
+            }
+
+            @Override
+            public byte[] query(byte[] request) {
+                return store.query(request);
+            }
+        };
+        ReplNode leader = started(config, poisonable, NodeListener.NONE);
+        assertInstanceOf(Outcome.Committed.class, leader.propose(KeyValueStore.put("k", bytes("before"))).join());
+
+        Outcome.Unknown unknown = assertInstanceOf(Outcome.Unknown.class, leader.propose(bytes("poison")).join());
+        assertTrue(unknown.message().contains("the state machine failed to apply index " + unknown.index())
+                && unknown.message().contains("cannot apply poison"), unknown.message());
+
+        Outcome.Rejected rejected = assertInstanceOf(Outcome.Rejected.class, leader.propose(KeyValueStore.put("k", bytes("after"))).join());
+        assertEquals(Outcome.Reason.APPLY_FAILED, rejected.reason());
+        assertTrue(rejected.message().contains("index " + unknown.index()) && rejected.message().contains("until it is restarted"), rejected.message());
+        CompletionException e = assertThrows(CompletionException.class, () -> leader.query(bytes("k")).join());
+        assertEquals(Outcome.Reason.APPLY_FAILED, assertInstanceOf(RejectedException.class, e.getCause()).rejected().reason());
+        assertArrayEquals(bytes("before"), leader.queryStale(bytes("k")), "a stale read still answers from what was applied");
+    }
+
+    @Test
     void aCommandThatCannotBeShippedIsRejectedAndAnEmptyOneRefused() throws Exception {
         NodeConfig config = NodeConfig.leader(NodeAddress.loopback(0), List.of(NodeAddress.loopback(freePort())))
                 .dataDir(dir.resolve("leader")).build();

@@ -45,6 +45,16 @@ class KvStateMachineTest {
     }
 
     @Test
+    void bytesNoEncoderMadeChangeNothingAndSaySo() {
+        KeyValueStore kv = new KeyValueStore();
+        kv.apply(1, KeyValueStore.put("k", b("1")));
+        for (byte[] junk : new byte[][] {b("x"), b("P"), {'Z', 0, 1, 'k'}}) {
+            assertTrue(!KeyValueStore.wasSet(kv.apply(2, junk)), "not a command: applied as nothing, on every node alike");
+        }
+        assertArrayEquals(b("1"), kv.get("k"));
+    }
+
+    @Test
     void aSnapshotRestoresTheSameState() throws IOException {
         KeyValueStore kv = new KeyValueStore();
         for (int i = 0; i < 100; i++) {
