@@ -57,9 +57,11 @@ public final class PeerNode implements AutoCloseable {
     /**
      * @param peers         the other members, named by id, at the addresses they listen on
      * @param clientAddress where the key-value API listens, or null for none
+     * @param knownHost     the host the other members know this one by (its own entry's): followers send clients there
+     *                      when the key-value API listens on every interface
      */
     public record Config(String id, NodeAddress listen, List<Peer> peers, Duration electionTimeout, DetectorConfig detector,
-                         ConnectionOptions options, LinkSecurity security, LogOptions log, NodeAddress clientAddress) {
+                         ConnectionOptions options, LinkSecurity security, LogOptions log, NodeAddress clientAddress, String knownHost) {
 
         public Config {
             Objects.requireNonNull(id, "id");
@@ -131,7 +133,7 @@ public final class PeerNode implements AutoCloseable {
         started = true;
         if (clients != null) {
             clientBound = clients.start();
-            clientAddress = Addresses.format(clientBound);
+            clientAddress = Addresses.advertised(clientBound, config.knownHost());
         }
         onThread(() -> election.start(System.nanoTime()));
         long tick = Math.max(TimeUnit.MILLISECONDS.toNanos(5), timeoutNanos / 20);

@@ -7,6 +7,7 @@ import dev.repl.api.FollowerState;
 import dev.repl.api.KeyValueStore;
 import dev.repl.api.NodeConfig;
 import dev.repl.api.NodeStartException;
+import dev.repl.api.Peer;
 import dev.repl.api.Role;
 import dev.repl.api.StateMachine;
 import dev.repl.config.Addresses;
@@ -105,7 +106,7 @@ public final class NodeRuntime implements AutoCloseable {
                         listening = links.start();
                         clientBound = clients == null ? null : clients.start();
                         if (leaderLog != null) {
-                            leaderLog.serve(clientBound == null ? "" : Addresses.format(clientBound));
+                            leaderLog.serve(clientBound == null ? "" : Addresses.advertised(clientBound, config.listen().host()));
                         }
                         adminBound = admin == null ? null : admin.start();
                     };
@@ -119,7 +120,7 @@ public final class NodeRuntime implements AutoCloseable {
                     ConnectionOptions c = config.connections();
                     PeerNode node = closer.add(new PeerNode(new PeerNode.Config(name, config.listen(), config.otherPeers(),
                             config.electionTimeout(), config.detector(), new ConnectionOptions(config.electionTimeout(), c.idleTimeout(),
-                            c.maxConnections()), security, config.log(), config.clientAddress()), replica, health));
+                            c.maxConnections()), security, config.log(), config.clientAddress(), ownEntry(config).address().host()), replica, health));
                     AdminServer admin = closer.add(admin(security, node::status));
                     requests = node.requests();
                     starter = () -> {
@@ -173,6 +174,11 @@ public final class NodeRuntime implements AutoCloseable {
 
     private static Role role(Election.Role role) {
         return Role.valueOf(role.name());
+    }
+
+    /** A member's own entry in its peers: the address the others know it by. */
+    private static Peer ownEntry(NodeConfig config) {
+        return config.peers().stream().filter(p -> p.name().equals(config.name())).findFirst().orElseThrow();
     }
 
     /** Listens on every address it was given; a failure closes everything, and the runtime cannot start again. */

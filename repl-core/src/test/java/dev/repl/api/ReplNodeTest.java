@@ -128,6 +128,29 @@ class ReplNodeTest {
     }
 
     @Test
+    void aFollowerSendsClientsToTheLeadersEntryWhenItsApiListensOnEveryInterface() throws Exception {
+        List<Peer> peers = List.of(new Peer("n1", NodeAddress.loopback(freePort())), new Peer("n2", NodeAddress.loopback(freePort())),
+                new Peer("n3", NodeAddress.loopback(freePort())));
+        List<ReplNode> members = new ArrayList<>();
+        for (Peer p : peers) {
+            members.add(started(NodeConfig.peer(p.name(), peers).electionTimeout(Duration.ofMillis(300)).dataDir(dir.resolve(p.name()))
+                    .clientAddress(new NodeAddress("0.0.0.0", 0)).build(), new KeyValueStore(), NodeListener.NONE));
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> members.stream().filter(n -> n.role() == Role.LEADER).count() == 1);
+        ReplNode leader = leaderOf(members);
+        assertInstanceOf(Outcome.Committed.class, leader.propose(KeyValueStore.put("k", bytes("v"))).join());
+        ReplNode follower = members.stream().filter(n -> n != leader).findFirst().orElseThrow();
+        await().atMost(Duration.ofSeconds(10)).until(() -> follower.leader().isPresent());
+
+        java.net.http.HttpResponse<String> refused = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + follower.clientAddress().orElseThrow().getPort() + "/kv/k")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(503, refused.statusCode(), refused.body());
+        // Not 0.0.0.0, which would send a client on another machine to itself.
+        assertTrue(refused.body().contains("\"leader\":\"127.0.0.1:" + leader.clientAddress().orElseThrow().getPort() + "\""), refused.body());
+    }
+
+    @Test
     void theListenerHearsTheElectionTheLeaderAndFollowerHealth() throws Exception {
         Map<String, List<String>> events = new ConcurrentHashMap<>();
         List<ReplNode> members = cluster(events);
