@@ -116,6 +116,8 @@ public final class Election {
     private Started lastElection;
     private String standingWhy;
     private long standingSince;
+    /** Why this node may not lead (its log or its state machine failed), or null. */
+    private String cannotLead;
 
     /**
      * @param self    this node's id
@@ -179,6 +181,10 @@ public final class Election {
                 lastLeaderContact = now; // do not stand at once: the majority may still have a leader
                 leaderContactKnown = false;
             }
+            return;
+        }
+        if (now - deadline >= 0 && cannotLead != null) {
+            resetTimer(now); // it never stands: it would win, and then refuse every write
             return;
         }
         if (now - deadline >= 0) {
@@ -263,6 +269,27 @@ public final class Election {
         if (role == Role.LEADER) {
             becomeFollower(now, term, null, why);
         }
+    }
+
+    /**
+     * This node can no longer lead: its log or its state machine failed. A leader or candidate
+     * steps down, and it never stands again; it still votes, so that the others can elect one of
+     * themselves. Idempotent.
+     */
+    public void cannotLead(String why, long now) {
+        catchUp(now);
+        if (cannotLead != null) {
+            return;
+        }
+        cannotLead = why;
+        if (role != Role.FOLLOWER) {
+            becomeFollower(now, term, null, "this node cannot lead: " + why);
+        }
+    }
+
+    /** Why this node may not lead, or null when it may. */
+    public String cannotLeadWhy() {
+        return cannotLead;
     }
 
     /** A leader heard from a majority of the cluster (itself included) just now. */

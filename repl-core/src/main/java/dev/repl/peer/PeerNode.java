@@ -242,6 +242,10 @@ public final class PeerNode implements AutoCloseable {
                 election.leaderHeard(seen.term(), seen.name(), now - TimeUnit.MILLISECONDS.toNanos(seen.lastHeartbeatAgeMs()));
             }
         }
+        RuntimeException failed = replica.failure();
+        if (failed != null) {
+            election.cannotLead(failed.getMessage(), now);
+        }
         election.tick(now);
     }
 

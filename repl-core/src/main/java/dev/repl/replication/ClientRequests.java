@@ -196,7 +196,9 @@ public final class ClientRequests {
     public Outcome.Rejected notLeader() {
         FollowerLog.LeaderInfo known = follower == null ? null : follower.leader();
         String leader = known == null ? null : known.name();
-        return new Outcome.Rejected(Outcome.Reason.NOT_LEADER, "not the leader" + (leader == null ? "" : "; the leader is " + leader), leader);
+        RuntimeException failed = leader == null ? replica.failure() : null;
+        return new Outcome.Rejected(Outcome.Reason.NOT_LEADER, "not the leader" + (leader == null ? "" : "; the leader is " + leader)
+                + (failed == null ? "" : "; this node cannot lead: " + failed.getMessage()), leader);
     }
 
     /** The address clients reach the leader this node follows at, or null. */

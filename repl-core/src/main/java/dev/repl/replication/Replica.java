@@ -237,6 +237,11 @@ public final class Replica implements AutoCloseable {
         return applier.snapshotIndex();
     }
 
+    /** Why this node's log takes no more writes, or else why it stopped applying them; null while both work. */
+    public RuntimeException failure() {
+        return writer.failure() != null ? writer.failure() : applier.failure();
+    }
+
     /** Why this node stopped applying committed entries, or null while it applies them. */
     public ApplyFailedException applyFailure() {
         return applier.failure();
@@ -258,7 +263,7 @@ public final class Replica implements AutoCloseable {
         Histogram batches = new Histogram(3);
         writer.addStatsTo(fsync, batches);
         boolean any = fsync.getTotalCount() > 0;
-        Throwable failure = writer.failure() != null ? writer.failure() : applier.failure();
+        Throwable failure = failure();
         return new LogStatus(currentTerm(), segments.firstIndex(), segments.lastIndex(), writer.durableIndex(), commitIndex(), appliedIndex(),
                 snapshotIndex(), digest(), segments.sizeBytes(), writer.forces(), any ? fsync.getValueAtPercentile(50) : -1,
                 any ? fsync.getValueAtPercentile(99) : -1, any ? batches.getValueAtPercentile(50) : -1, any ? batches.getMaxValue() : -1,

@@ -88,6 +88,39 @@ class ReplNodeTest {
         return members.stream().filter(n -> n.role() == Role.LEADER).findFirst().orElseThrow();
     }
 
+    /** The bundled store, but "poison" cannot be applied while {@link #failing} is set. */
+    private static final class Poisonable implements StateMachine {
+        private final KeyValueStore store = new KeyValueStore();
+        volatile boolean failing;
+
+        Poisonable(boolean failing) {
+            this.failing = failing;
+        }
+
+        @Override
+        public byte[] apply(long index, byte[] command) {
+            if (failing && new String(command, StandardCharsets.UTF_8).equals("poison")) {
+                throw new IllegalStateException("cannot apply poison");
+            }
+            return new String(command, StandardCharsets.UTF_8).equals("poison") ? command : store.apply(index, command);
+        }
+
+        @Override
+        public void snapshot(java.io.OutputStream out) throws java.io.IOException {
+            store.snapshot(out);
+        }
+
+        @Override
+        public void restore(java.io.InputStream in) throws java.io.IOException {
+            store.restore(in);
+        }
+
+        @Override
+        public byte[] query(byte[] request) {
+            return store.query(request);
+        }
+    }
+
     @Test
     void aProposalCommitsOnTheElectedLeaderAndEveryMemberAppliesIt() throws Exception {
         Map<String, List<String>> events = new ConcurrentHashMap<>();
@@ -212,32 +245,7 @@ class ReplNodeTest {
                 .dataDir(dir.resolve("leader")).log(new LogOptions(LogOptions.DEFAULT_SEGMENT_BYTES, LogOptions.DEFAULT_SNAPSHOT_EVERY,
                         LogOptions.DEFAULT_RETAIN_ENTRIES, LogOptions.DEFAULT_MAX_FRAME_BYTES, LogOptions.DEFAULT_MAX_INFLIGHT_BYTES, Acks.LEADER,
                         LogOptions.DEFAULT_COMMIT_TIMEOUT)).build();
-        KeyValueStore store = new KeyValueStore();
-        StateMachine poisonable = new StateMachine() {
-            @Override
-            public byte[] apply(long index, byte[] command) {
-                if (new String(command, StandardCharsets.UTF_8).equals("poison")) {
-                    throw new IllegalStateException("cannot apply poison");
-                }
-                return store.apply(index, command);
-            }
-
-            @Override
-            public void snapshot(java.io.OutputStream out) throws java.io.IOException {
-                store.snapshot(out);
-            }
-
-            @Override
-            public void restore(java.io.InputStream in) throws java.io.IOException {
-                store.restore(in);
-            }
-
-            @Override
-            public byte[] query(byte[] request) {
-                return store.query(request);
-            }
-        };
-        ReplNode leader = started(config, poisonable, NodeListener.NONE);
+        ReplNode leader = started(config, new Poisonable(true), NodeListener.NONE);
         assertInstanceOf(Outcome.Committed.class, leader.propose(KeyValueStore.put("k", bytes("before"))).join());
 
         Outcome.Unknown unknown = assertInstanceOf(Outcome.Unknown.class, leader.propose(bytes("poison")).join());
@@ -250,6 +258,34 @@ class ReplNodeTest {
         CompletionException e = assertThrows(CompletionException.class, () -> leader.query(bytes("k")).join());
         assertEquals(Outcome.Reason.APPLY_FAILED, assertInstanceOf(RejectedException.class, e.getCause()).rejected().reason());
         assertArrayEquals(bytes("before"), leader.queryStale(bytes("k")), "a stale read still answers from what was applied");
+    }
+
+    @Test
+    void anElectedLeaderWhoseStateMachineFailsStepsDownAndAnotherLeads() throws Exception {
+        List<Peer> peers = List.of(new Peer("n1", NodeAddress.loopback(freePort())), new Peer("n2", NodeAddress.loopback(freePort())),
+                new Peer("n3", NodeAddress.loopback(freePort())));
+        List<ReplNode> members = new ArrayList<>();
+        Map<ReplNode, Poisonable> machines = new java.util.HashMap<>();
+        for (Peer p : peers) {
+            Poisonable machine = new Poisonable(false);
+            ReplNode node = started(NodeConfig.peer(p.name(), peers).electionTimeout(Duration.ofMillis(300))
+                    .detector(DetectorConfig.withInterval(Duration.ofMillis(50))).dataDir(dir.resolve(p.name())).build(), machine, NodeListener.NONE);
+            members.add(node);
+            machines.put(node, machine);
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> members.stream().filter(n -> n.role() == Role.LEADER).count() == 1);
+        ReplNode first = leaderOf(members);
+        machines.get(first).failing = true; // only here: the others apply it, so they can go on without this node
+
+        assertInstanceOf(Outcome.Unknown.class, first.propose(bytes("poison")).join());
+        await().atMost(Duration.ofSeconds(30)).until(() -> members.stream().anyMatch(n -> n != first && n.role() == Role.LEADER));
+        ReplNode second = leaderOf(members);
+        assertInstanceOf(Outcome.Committed.class, second.propose(KeyValueStore.put("k", bytes("after"))).join());
+        assertArrayEquals(bytes("after"), second.query(bytes("k")).join());
+
+        Outcome.Rejected refused = assertInstanceOf(Outcome.Rejected.class, first.propose(KeyValueStore.put("k", bytes("here"))).join());
+        assertEquals(Outcome.Reason.NOT_LEADER, refused.reason());
+        assertEquals(Role.FOLLOWER, first.role(), "it stepped down, and does not stand again");
     }
 
     @Test

@@ -54,6 +54,32 @@ class ElectionTest {
         assertEquals(newTerm, second.election.term());
     }
 
+    @ParameterizedTest
+    @ValueSource(longs = {41, 42, 43, 44, 45})
+    void aLeaderThatCannotLeadStepsDownNeverStandsAndStillVotes(long seed) {
+        SimulatedCluster c = new SimulatedCluster(seed, "n1", "n2", "n3");
+        c.runMillis(3_000);
+        SimulatedCluster.Node first = c.agreedLeader();
+        assertNotNull(first);
+        first.election.cannotLead("its disk is full", c.now);
+        assertEquals(Election.Role.FOLLOWER, first.election.role(), "it steps down at once");
+        int steppedDown = first.changes.size() - 1;
+        assertTrue(first.changes.get(steppedDown).contains("this node cannot lead: its disk is full"), first.changes.toString());
+        c.runMillis(5_000);
+        SimulatedCluster.Node second = c.agreedLeader();
+        assertNotNull(second, "the others elect one of themselves");
+        assertNotEquals(first, second);
+
+        // The new leader stops: the one left needs the vote of the node that cannot lead, and gets it.
+        c.stop(second.id);
+        c.runMillis(10_000);
+        SimulatedCluster.Node third = c.agreedLeader();
+        assertNotNull(third, "a majority with a member that cannot lead still elects");
+        assertNotEquals(first, third);
+        List<String> since = first.changes.subList(steppedDown, first.changes.size());
+        assertTrue(since.stream().noneMatch(change -> change.startsWith("CANDIDATE")), "it never stood again: " + since);
+    }
+
     @Test
     void aCandidateWithAShorterLogNeverWins() {
         for (long seed = 20; seed < 40; seed++) {
