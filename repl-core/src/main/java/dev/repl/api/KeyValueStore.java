@@ -51,6 +51,10 @@ public final class KeyValueStore implements StateMachine {
     // Hashed, not sorted: a put costs the same however many keys there are. Snapshots sort a copy.
     private volatile ConcurrentHashMap<String, byte[]> entries = new ConcurrentHashMap<>();
 
+    /** An empty store: a node fills it from its last snapshot and log. */
+    public KeyValueStore() {
+    }
+
     @Override
     public byte[] apply(long index, byte[] command) {
         KvCommand c;

@@ -1,5 +1,7 @@
 package dev.repl.api;
 
+import java.util.Arrays;
+
 /**
  * How a proposal ended, as far as this node can tell. Exactly one of three:
  * <ul>
@@ -21,6 +23,17 @@ public sealed interface Outcome permits Outcome.Committed, Outcome.Rejected, Out
      * @param result what {@link StateMachine#apply} answered for it
      */
     record Committed(long index, byte[] result) implements Outcome {
+        /** Equal when the index and the result's bytes are (a record compares arrays by identity). */
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Committed c && c.index == index && Arrays.equals(c.result, result);
+        }
+
+        @Override
+        public int hashCode() {
+            return Long.hashCode(index) * 31 + Arrays.hashCode(result);
+        }
+
         @Override
         public String toString() {
             return "committed at index " + index;

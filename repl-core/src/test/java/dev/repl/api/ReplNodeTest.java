@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -141,6 +142,16 @@ class ReplNodeTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> member.queryStale(bytes("k")) != null);
             assertArrayEquals(bytes("v1"), member.queryStale(bytes("k")));
         }
+    }
+
+    @Test
+    void outcomesAndAnswersAreEqualWhenTheirBytesAre() {
+        assertEquals(new Outcome.Committed(7, bytes("r")), new Outcome.Committed(7, bytes("r")));
+        assertEquals(new Outcome.Committed(7, bytes("r")).hashCode(), new Outcome.Committed(7, bytes("r")).hashCode());
+        assertNotEquals(new Outcome.Committed(7, bytes("r")), new Outcome.Committed(7, bytes("s")));
+        NodeAddress from = NodeAddress.loopback(8001);
+        assertEquals(new dev.repl.api.client.KvClient.Answer(200, bytes("v"), from), new dev.repl.api.client.KvClient.Answer(200, bytes("v"), from));
+        assertEquals("200 from " + from + ": v", new dev.repl.api.client.KvClient.Answer(200, bytes("v"), from).toString());
     }
 
     @Test

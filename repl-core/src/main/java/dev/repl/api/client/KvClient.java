@@ -15,6 +15,7 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
@@ -38,6 +39,22 @@ public final class KvClient {
      * request itself was refused, with an {@link #error}.
      */
     public record Answer(int status, byte[] body, NodeAddress from) {
+
+        /** Equal when the status, the body's bytes and the node are (a record compares arrays by identity). */
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Answer a && a.status == status && Arrays.equals(a.body, body) && Objects.equals(a.from, from);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(status, Arrays.hashCode(body), from);
+        }
+
+        @Override
+        public String toString() {
+            return status + " from " + from + ": " + text();
+        }
 
         private JsonNode json() {
             try {
