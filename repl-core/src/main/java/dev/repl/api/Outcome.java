@@ -50,7 +50,8 @@ public sealed interface Outcome permits Outcome.Committed, Outcome.Rejected, Out
         LOG_FAILED,
         /**
          * This node stopped applying committed entries: its state machine threw, or a snapshot
-         * could not be written. It takes no writes and serves no linearizable reads until restarted.
+         * could not be written or restored. It takes no writes and serves no linearizable reads
+         * until restarted (an elected member that knows another leader says NOT_LEADER instead).
          */
         APPLY_FAILED,
         /** The command is larger than a replication frame can carry ({@link LogOptions#maxCommandBytes}). */

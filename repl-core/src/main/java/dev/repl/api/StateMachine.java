@@ -13,12 +13,14 @@ import java.io.OutputStream;
  * never at once. {@code apply} must be deterministic: no clock, no randomness, no I/O whose
  * result could differ between nodes.
  *
- * <p>If {@code apply} throws, or a snapshot cannot be written, the node stops applying: a
- * deterministic state machine would throw at the same entry on every retry. It logs why; the
- * proposals waiting for their result end {@link Outcome.Unknown} (they are committed, or may be,
- * but were not applied here); and from then on it rejects proposals and linearizable queries
- * with {@link Outcome.Reason#APPLY_FAILED}. Restart it with a state machine that can apply the
- * entry: it replays from its last snapshot. A command the state machine refuses should be
+ * <p>If {@code apply} throws (an {@code Error} too), or a snapshot cannot be written or
+ * restored, the node stops applying: a deterministic state machine would throw at the same entry
+ * on every retry. It logs why; the proposals waiting for their result end
+ * {@link Outcome.Unknown} (they are committed, or may be, but were not applied here); an elected
+ * member steps down if it leads and never stands again. From then on it rejects proposals and
+ * linearizable queries: {@link Outcome.Reason#NOT_LEADER} naming the leader once another member
+ * leads, else {@link Outcome.Reason#APPLY_FAILED}. Restart it with a state machine that can apply
+ * the entry: it replays from its last snapshot. A command the state machine refuses should be
  * answered in the returned bytes, not thrown.
  */
 public interface StateMachine {

@@ -1,5 +1,8 @@
 package dev.repl.config;
 
+import dev.repl.api.NodeAddress;
+import io.netty.util.NetUtil;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 
@@ -15,21 +18,43 @@ public final class Addresses {
     }
 
     /**
-     * Where other machines are sent to reach a server bound at {@code bound}: that address, but
-     * when it is bound to every interface (0.0.0.0, ::), at {@code knownHost}, the host others
-     * know this node by. "" when neither names one: a hint to 0.0.0.0 would send a client to itself.
+     * Where other machines are sent to reach a server bound at {@code bound}, as {@code host:port}
+     * ({@code [v6]:port}): that address, but when it is bound to every interface (0.0.0.0, ::), at
+     * {@code knownHost}, the host others know this node by. "" when neither names one: a hint to
+     * 0.0.0.0 would send a client to itself.
      */
     public static String advertised(InetSocketAddress bound, String knownHost) {
         if (bound.getAddress() == null || !bound.getAddress().isAnyLocalAddress()) {
-            return format(bound);
+            return new NodeAddress(bound.getAddress() == null ? bound.getHostString() : NetUtil.toAddressString(bound.getAddress()),
+                    bound.getPort()).toString();
         }
-        return isWildcard(knownHost) ? "" : knownHost + ":" + bound.getPort();
+        return isWildcard(knownHost) ? "" : new NodeAddress(knownHost, bound.getPort()).toString();
     }
 
-    /** A literal for every interface; a name is looked up by whoever uses it, never here. */
+    /**
+     * A leader's client address as a follower passes it on: a loopback host, which a leader states
+     * when it knows no other (a fixed leader's --host defaults to 127.0.0.1), is replaced by the
+     * host its stream comes from, unless that is loopback too. No name is looked up.
+     */
+    public static String reachable(String hint, SocketAddress streamFrom) {
+        if (hint.isEmpty() || !(streamFrom instanceof InetSocketAddress from) || from.getAddress() == null
+                || from.getAddress().isLoopbackAddress()) {
+            return hint;
+        }
+        NodeAddress stated;
+        try {
+            stated = NodeAddress.parse(hint);
+        } catch (IllegalArgumentException e) {
+            return hint;
+        }
+        InetAddress literal = NetUtil.createInetAddressFromIpAddressString(stated.host());
+        return literal != null && literal.isLoopbackAddress() ? new NodeAddress(NetUtil.toAddressString(from.getAddress()), stated.port()).toString() : hint;
+    }
+
+    /** An address literal for every interface; a name is never looked up here (it is not one). */
     private static boolean isWildcard(String host) {
         String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
-        // IPv6's unspecified address is every spelling of zeros and colons: ::, 0::0, 0:0:0:0:0:0:0:0.
-        return h.equals("0.0.0.0") || h.contains(":") && h.chars().allMatch(c -> c == '0' || c == ':');
+        InetAddress literal = NetUtil.createInetAddressFromIpAddressString(h);
+        return literal != null && literal.isAnyLocalAddress();
     }
 }

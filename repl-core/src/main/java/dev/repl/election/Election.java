@@ -34,6 +34,9 @@ import java.util.concurrent.TimeUnit;
  *       other's pre-vote, campaign, and split the vote; of such two, only the lower id is granted
  *       the pre-vote. A pre-vote changes nothing durable, so this only saves a round.</li>
  *   <li>Any message of a later term makes a node a follower in that term.</li>
+ *   <li>A node whose log or state machine failed steps down and never stands again
+ *       ({@link #cannotLead}): leading, it would refuse every write while its heartbeats kept the
+ *       others from electing a healthy leader. Not standing costs liveness only, never safety.</li>
  * </ul>
  */
 public final class Election {
@@ -273,23 +276,17 @@ public final class Election {
 
     /**
      * This node can no longer lead: its log or its state machine failed. A leader or candidate
-     * steps down, and it never stands again; it still votes, so that the others can elect one of
-     * themselves. Idempotent.
+     * steps down, and it never stands again. It still votes where its storage can record a vote
+     * (not with a failed log), so that the others can elect one of themselves. Idempotent.
      */
     public void cannotLead(String why, long now) {
         catchUp(now);
-        if (cannotLead != null) {
-            return;
+        if (cannotLead == null) {
+            cannotLead = why;
         }
-        cannotLead = why;
         if (role != Role.FOLLOWER) {
-            becomeFollower(now, term, null, "this node cannot lead: " + why);
+            becomeFollower(now, term, null, "this node cannot lead: " + cannotLead);
         }
-    }
-
-    /** Why this node may not lead, or null when it may. */
-    public String cannotLeadWhy() {
-        return cannotLead;
     }
 
     /** A leader heard from a majority of the cluster (itself included) just now. */

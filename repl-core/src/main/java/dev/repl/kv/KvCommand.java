@@ -78,6 +78,10 @@ public record KvCommand(Op op, String key, byte[] expected, byte[] value) {
                 case 'C' -> {
                     int expectedLength = in.getInt();
                     byte[] expected = null;
+                    if (expectedLength != ABSENT && (expectedLength < 0 || expectedLength > in.remaining())) {
+                        throw new IllegalArgumentException("a key-value command's expected value of " + expectedLength
+                                + " bytes is longer than the command");
+                    }
                     if (expectedLength != ABSENT) {
                         expected = new byte[expectedLength];
                         in.get(expected);

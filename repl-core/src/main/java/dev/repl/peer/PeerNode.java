@@ -223,6 +223,11 @@ public final class PeerNode implements AutoCloseable {
     /** Feeds the election what the node's failure detection saw since the last tick, then moves its clock. */
     private void tick() {
         long now = System.nanoTime();
+        // First: with a failed log, what follows may throw (a vote cannot be made durable), and this must not be skipped.
+        RuntimeException failed = replica.failure();
+        if (failed != null) {
+            election.cannotLead(failed.getMessage(), now);
+        }
         long timeoutMs = config.electionTimeout().toMillis();
         LeaderNode heartbeats = links;
         if (election.role() == Election.Role.LEADER && heartbeats != null) {
@@ -241,10 +246,6 @@ public final class PeerNode implements AutoCloseable {
             if (s.state() == LeaderTracker.State.UP && seen != null && seen.lastHeartbeatAgeMs() < timeoutMs) {
                 election.leaderHeard(seen.term(), seen.name(), now - TimeUnit.MILLISECONDS.toNanos(seen.lastHeartbeatAgeMs()));
             }
-        }
-        RuntimeException failed = replica.failure();
-        if (failed != null) {
-            election.cannotLead(failed.getMessage(), now);
         }
         election.tick(now);
     }

@@ -9,6 +9,8 @@ import io.netty.buffer.ByteBufAllocator;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
@@ -52,7 +54,11 @@ final class Applier implements AutoCloseable {
 
     private final Map<Long, Waiting> proposals = new ConcurrentHashMap<>();
     private final ConcurrentSkipListMap<Long, CompletableFuture<Void>> barriers = new ConcurrentSkipListMap<>();
-    private final Queue<Runnable> tasks = new ArrayDeque<>();
+    /** A snapshot from the leader to replace the state with, and who waits for it. */
+    private record Install(SnapshotStore.Snapshot snapshot, CompletableFuture<Void> done) {
+    }
+
+    private final Queue<Install> installs = new ArrayDeque<>();
     private final Object lock = new Object();
     private LongConsumer appliedListener = index -> { };
     private volatile long commitIndex;
@@ -155,61 +161,89 @@ final class Applier implements AutoCloseable {
         return done;
     }
 
-    /** Replaces the state with a snapshot's, on this thread; completes when done. */
+    /**
+     * Replaces the state with a snapshot's, on this thread; completes when done. A restore that
+     * fails leaves the state machine in no known state: applying stops, as when {@code apply} throws.
+     */
     CompletableFuture<Void> install(SnapshotStore.Snapshot snapshot) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         synchronized (lock) {
-            tasks.add(() -> {
-                try (InputStream body = snapshot.body()) {
-                    stateMachine.restore(body);
-                    appliedIndex = snapshot.index();
-                    snapshotIndex = snapshot.index();
-                    digest = snapshot.digest();
-                    commitIndex = Math.max(commitIndex, snapshot.index());
-                    releaseBarriers(appliedIndex);
-                    done.complete(null);
-                } catch (IOException | RuntimeException e) {
-                    done.completeExceptionally(e);
-                }
-            });
+            if (failure != null || stopped) {
+                done.completeExceptionally(failure != null ? failure : new IllegalStateException(nodeName + ": the applier is closed"));
+                return done;
+            }
+            installs.add(new Install(snapshot, done));
             lock.notifyAll();
         }
         return done;
     }
 
+    private void restore(Install install) {
+        SnapshotStore.Snapshot snapshot = install.snapshot();
+        try (InputStream body = snapshot.body()) {
+            stateMachine.restore(body);
+        } catch (IOException | RuntimeException | Error e) {
+            throw new ApplyFailedException("restoring the snapshot at index " + snapshot.index() + " failed: " + e, e);
+        }
+        appliedIndex = snapshot.index();
+        snapshotIndex = snapshot.index();
+        digest = snapshot.digest();
+        commitIndex = Math.max(commitIndex, snapshot.index());
+        releaseBarriers(appliedIndex);
+        install.done().complete(null);
+    }
+
     private void run() {
         while (!stopped) {
-            Runnable task;
+            Install install;
             synchronized (lock) {
-                while (!stopped && tasks.isEmpty() && (appliedIndex >= commitIndex || appliedIndex >= available() || behindTheLog())) {
+                while (!stopped && installs.isEmpty() && (appliedIndex >= commitIndex || appliedIndex >= available() || behindTheLog())) {
                     try {
                         lock.wait(TimeUnit.SECONDS.toMillis(1));
                     } catch (InterruptedException e) {
                         return;
                     }
                 }
-                task = tasks.poll();
+                install = installs.poll();
             }
             if (stopped) {
+                if (install != null) {
+                    install.done().completeExceptionally(new IllegalStateException(nodeName + ": the applier is closed"));
+                }
                 return;
             }
             try {
-                if (task != null) {
-                    task.run();
+                if (install != null) {
+                    restore(install);
                 } else {
                     applyNext();
                 }
-            } catch (IOException | RuntimeException e) {
-                ApplyFailedException failed = e instanceof ApplyFailedException known ? known
-                        : new ApplyFailedException("applying committed entries stopped at index " + (appliedIndex + 1) + ": " + e, e);
-                failure = failed;
-                log.error("{}: {}; this node takes no writes and serves no reads until it is restarted", nodeName, failed.getMessage());
-                // Those waiting are committed (or may be), but not applied here: their callers learn why at once.
-                proposals.values().forEach(w -> w.answer().completeExceptionally(failed));
-                barriers.values().forEach(b -> b.completeExceptionally(failed));
+            } catch (Throwable e) { // an Error from a state machine too: anything uncaught here would leave every waiter hanging
+                fail(e, install);
                 return;
             }
         }
+    }
+
+    private void fail(Throwable e, Install current) {
+        ApplyFailedException failed = e instanceof ApplyFailedException known ? known
+                : new ApplyFailedException("applying committed entries stopped at index " + (appliedIndex + 1) + ": " + e, e);
+        List<Install> queued;
+        synchronized (lock) {
+            failure = failed;
+            queued = new ArrayList<>(installs);
+            installs.clear();
+        }
+        log.error("{}: {}; this node takes no writes and serves no reads until it is restarted", nodeName, failed.getMessage());
+        // Reads of what was applied before the failure may still be answered; those waiting for more learn why at once,
+        // as do proposals, which are committed (or may be) but not applied here.
+        releaseBarriers(appliedIndex);
+        proposals.values().forEach(w -> w.answer().completeExceptionally(failed));
+        barriers.values().forEach(b -> b.completeExceptionally(failed));
+        if (current != null) {
+            current.done().completeExceptionally(failed);
+        }
+        queued.forEach(i -> i.done().completeExceptionally(failed));
     }
 
     /**
@@ -277,7 +311,7 @@ final class Applier implements AutoCloseable {
     private byte[] apply(long index, byte[] command) {
         try {
             return stateMachine.apply(index, command);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             throw new ApplyFailedException("the state machine failed to apply index " + index + ": " + e, e);
         }
     }
@@ -298,7 +332,7 @@ final class Applier implements AutoCloseable {
         SnapshotStore.Snapshot written;
         try {
             written = snapshots.write(index, term, digest, stateMachine::snapshot);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | Error e) {
             throw new ApplyFailedException("writing the snapshot at index " + index + " failed: " + e, e);
         }
         snapshotIndex = index;
@@ -313,10 +347,14 @@ final class Applier implements AutoCloseable {
     /** Stops the thread; proposals not yet applied stay incomplete, for their owners to answer. Idempotent. */
     @Override
     public void close() {
-        stopped = true;
+        List<Install> queued;
         synchronized (lock) {
+            stopped = true;
+            queued = new ArrayList<>(installs);
+            installs.clear();
             lock.notifyAll();
         }
+        queued.forEach(i -> i.done().completeExceptionally(new IllegalStateException(nodeName + ": the applier is closed")));
         try {
             thread.join(TimeUnit.SECONDS.toMillis(10));
         } catch (InterruptedException e) {

@@ -68,7 +68,7 @@ public final class ClientRequests {
         }
         LeaderLog leader = leaders.get();
         if (leader == null) {
-            return CompletableFuture.completedFuture(notLeader());
+            return CompletableFuture.completedFuture(notLeading());
         }
         ApplyFailedException applyFailed = replica.applyFailure();
         if (applyFailed != null) {
@@ -85,7 +85,7 @@ public final class ClientRequests {
             return CompletableFuture.completedFuture(new Outcome.Rejected(Outcome.Reason.LOG_FAILED, e.getMessage() + "; this node takes no writes",
                     null));
         } catch (NotLeaderException e) {
-            return CompletableFuture.completedFuture(notLeader()); // stepped down just now; nothing was proposed
+            return CompletableFuture.completedFuture(notLeading()); // stepped down just now; nothing was proposed
         }
         CompletableFuture<Outcome> answer = new CompletableFuture<>();
         pending.put(answer, proposal.index());
@@ -128,7 +128,7 @@ public final class ClientRequests {
     public CompletableFuture<Void> readBarrier(ScheduledExecutorService timers) {
         LeaderLog leader = leaders.get();
         if (closed || leader == null) {
-            return CompletableFuture.failedFuture(new RejectedException(closed ? closing() : notLeader()));
+            return CompletableFuture.failedFuture(new RejectedException(closed ? closing() : notLeading()));
         }
         ApplyFailedException applyFailed = replica.applyFailure();
         if (applyFailed != null) {
@@ -163,7 +163,7 @@ public final class ClientRequests {
             } else if (cause instanceof ApplyFailedException applyFailedNow) {
                 answer.completeExceptionally(new RejectedException(applyFailed(applyFailedNow)));
             } else {
-                answer.completeExceptionally(new RejectedException(notLeader()));
+                answer.completeExceptionally(new RejectedException(notLeading()));
             }
         });
         return answer;
@@ -192,13 +192,24 @@ public final class ClientRequests {
         return new Outcome.Rejected(Outcome.Reason.NOT_LEADER, "this node is closing; nothing was written or read", null);
     }
 
-    /** The refusal of a node that does not lead, naming the leader it follows when it knows one. */
-    public Outcome.Rejected notLeader() {
+    /**
+     * The refusal of a node that does not lead: NOT_LEADER, naming the leader it follows when it
+     * knows one; else, when its log or its state machine failed (so it will not lead), that failure.
+     */
+    public Outcome.Rejected notLeading() {
         FollowerLog.LeaderInfo known = follower == null ? null : follower.leader();
         String leader = known == null ? null : known.name();
-        RuntimeException failed = leader == null ? replica.failure() : null;
-        return new Outcome.Rejected(Outcome.Reason.NOT_LEADER, "not the leader" + (leader == null ? "" : "; the leader is " + leader)
-                + (failed == null ? "" : "; this node cannot lead: " + failed.getMessage()), leader);
+        if (leader == null) {
+            // It knows no leader to send the caller to, and will not become one: its own failure is the answer.
+            if (replica.writer().failure() != null) {
+                return new Outcome.Rejected(Outcome.Reason.LOG_FAILED, replica.writer().failure().getMessage() + "; this node takes no writes",
+                        null);
+            }
+            if (replica.applyFailure() != null) {
+                return applyFailed(replica.applyFailure());
+            }
+        }
+        return new Outcome.Rejected(Outcome.Reason.NOT_LEADER, "not the leader" + (leader == null ? "" : "; the leader is " + leader), leader);
     }
 
     /** The address clients reach the leader this node follows at, or null. */

@@ -150,7 +150,7 @@ public final class FollowerLog implements ReplicationStreams {
                     refuse(hello, last, lastTerm);
                     return;
                 }
-                from = new LeaderInfo(hello.name(), hello.term(), hello.clientAddress());
+                from = new LeaderInfo(hello.name(), hello.term(), Addresses.reachable(hello.clientAddress(), ctx.channel().remoteAddress()));
                 leaderId = hello.id();
                 Stream previous = active;
                 active = this;

@@ -74,6 +74,8 @@ final class SimulatedCluster {
         final List<String> changes = new ArrayList<>();
         /** The terms this node led, and when it took each. */
         final Map<Long, Long> led = new HashMap<>();
+        /** Vote and pre-vote requests it sent. */
+        int requestsSent;
 
         Node(String id) {
             this.id = id;
@@ -89,6 +91,7 @@ final class SimulatedCluster {
 
         @Override
         public void send(String peer, Election.VoteRequest request) {
+            requestsSent++;
             deliver(id, peer, () -> {
                 Election.VoteResponse response = node(peer).election.receive(request, now);
                 deliver(peer, id, () -> election.receive(response, now));
