@@ -50,8 +50,9 @@ public sealed interface Outcome permits Outcome.Committed, Outcome.Rejected, Out
         LOG_FAILED,
         /**
          * This node stopped applying committed entries: its state machine threw, or a snapshot
-         * could not be written or restored. It takes no writes and serves no linearizable reads
-         * until restarted (an elected member that knows another leader says NOT_LEADER instead).
+         * could not be written or restored. Until it is restarted it takes no writes and serves no
+         * linearizable read that needs more than it applied (a node that knows the leader says
+         * NOT_LEADER instead, naming it).
          */
         APPLY_FAILED,
         /** The command is larger than a replication frame can carry ({@link LogOptions#maxCommandBytes}). */

@@ -19,42 +19,43 @@ public final class Addresses {
 
     /**
      * Where other machines are sent to reach a server bound at {@code bound}, as {@code host:port}
-     * ({@code [v6]:port}): that address, but when it is bound to every interface (0.0.0.0, ::), at
-     * {@code knownHost}, the host others know this node by. "" when neither names one: a hint to
-     * 0.0.0.0 would send a client to itself.
+     * ({@code [v6]:port}): that address; but when it is bound to every interface (0.0.0.0, ::), at
+     * {@code knownHost}, the host others know this node by, or, when that is loopback or a wildcard
+     * too, {@code :port}: at whatever host the one told sees this node at ({@link #reachable}).
      */
     public static String advertised(InetSocketAddress bound, String knownHost) {
         if (bound.getAddress() == null || !bound.getAddress().isAnyLocalAddress()) {
             return new NodeAddress(bound.getAddress() == null ? bound.getHostString() : NetUtil.toAddressString(bound.getAddress()),
                     bound.getPort()).toString();
         }
-        return isWildcard(knownHost) ? "" : new NodeAddress(knownHost, bound.getPort()).toString();
+        return isLoopbackOrWildcard(knownHost) ? ":" + bound.getPort() : new NodeAddress(knownHost, bound.getPort()).toString();
     }
 
     /**
-     * A leader's client address as a follower passes it on: a loopback host, which a leader states
-     * when it knows no other (a fixed leader's --host defaults to 127.0.0.1), is replaced by the
-     * host its stream comes from, unless that is loopback too. No name is looked up.
+     * A leader's client address as a follower passes it on: {@code :port} is completed with the
+     * host the leader's stream comes from. No name is looked up.
      */
     public static String reachable(String hint, SocketAddress streamFrom) {
-        if (hint.isEmpty() || !(streamFrom instanceof InetSocketAddress from) || from.getAddress() == null
-                || from.getAddress().isLoopbackAddress()) {
+        if (!hint.startsWith(":")) {
             return hint;
         }
-        NodeAddress stated;
+        if (!(streamFrom instanceof InetSocketAddress from) || from.getAddress() == null) {
+            return "";
+        }
         try {
-            stated = NodeAddress.parse(hint);
+            return new NodeAddress(NetUtil.toAddressString(from.getAddress()), Integer.parseInt(hint.substring(1))).toString();
         } catch (IllegalArgumentException e) {
-            return hint;
+            return "";
         }
-        InetAddress literal = NetUtil.createInetAddressFromIpAddressString(stated.host());
-        return literal != null && literal.isLoopbackAddress() ? new NodeAddress(NetUtil.toAddressString(from.getAddress()), stated.port()).toString() : hint;
     }
 
-    /** An address literal for every interface; a name is never looked up here (it is not one). */
-    private static boolean isWildcard(String host) {
+    /** localhost, or an address literal for loopback or every interface; a name is never looked up here. */
+    private static boolean isLoopbackOrWildcard(String host) {
         String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        if (h.equalsIgnoreCase("localhost")) {
+            return true;
+        }
         InetAddress literal = NetUtil.createInetAddressFromIpAddressString(h);
-        return literal != null && literal.isAnyLocalAddress();
+        return literal != null && (literal.isAnyLocalAddress() || literal.isLoopbackAddress());
     }
 }

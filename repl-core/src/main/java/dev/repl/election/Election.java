@@ -35,7 +35,7 @@ import java.util.concurrent.TimeUnit;
  *       the pre-vote. A pre-vote changes nothing durable, so this only saves a round.</li>
  *   <li>Any message of a later term makes a node a follower in that term.</li>
  *   <li>A node whose log or state machine failed steps down and never stands again
- *       ({@link #cannotLead}): leading, it would refuse every write while its heartbeats kept the
+ *       ({@link #cannotLead(String, long)}): leading, it would refuse every write while its heartbeats kept the
  *       others from electing a healthy leader. Not standing costs liveness only, never safety.</li>
  * </ul>
  */

@@ -80,7 +80,7 @@ public record KvCommand(Op op, String key, byte[] expected, byte[] value) {
                     byte[] expected = null;
                     if (expectedLength != ABSENT && (expectedLength < 0 || expectedLength > in.remaining())) {
                         throw new IllegalArgumentException("a key-value command's expected value of " + expectedLength
-                                + " bytes is longer than the command");
+                                + " bytes does not fit in the command");
                     }
                     if (expectedLength != ABSENT) {
                         expected = new byte[expectedLength];

@@ -149,11 +149,6 @@ public final class PeerNode implements AutoCloseable {
         return clientBound;
     }
 
-    /** The address clients reach this node at, once started ("" without a client port). */
-    public String clientAddress() {
-        return clientAddress;
-    }
-
     public Election.Status election() {
         return view;
     }

@@ -152,7 +152,9 @@ final class Applier implements AutoCloseable {
         }
         CompletableFuture<Void> done = barriers.computeIfAbsent(index, i -> new CompletableFuture<>());
         if (appliedIndex >= index) {
-            releaseBarriers(appliedIndex);
+            // Applied while this was added: the applier may have passed it by, so it is released here.
+            barriers.remove(index, done);
+            done.complete(null);
         }
         ApplyFailedException failed = failure;
         if (failed != null) {
@@ -219,6 +221,12 @@ final class Applier implements AutoCloseable {
                     applyNext();
                 }
             } catch (Throwable e) { // an Error from a state machine too: anything uncaught here would leave every waiter hanging
+                if (stopped) { // the log was closed under it: no failure, and the owners answer their waiters
+                    if (install != null) {
+                        install.done().completeExceptionally(new IllegalStateException(nodeName + ": the applier is closed"));
+                    }
+                    return;
+                }
                 fail(e, install);
                 return;
             }
@@ -316,10 +324,14 @@ final class Applier implements AutoCloseable {
         }
     }
 
+    /** One at a time: a barrier added between completing a range and clearing it would otherwise be dropped unanswered. */
     private void releaseBarriers(long applied) {
-        Map<Long, CompletableFuture<Void>> ready = barriers.headMap(applied, true);
-        ready.values().forEach(f -> f.complete(null));
-        ready.clear();
+        for (Map.Entry<Long, CompletableFuture<Void>> first = barriers.firstEntry(); first != null && first.getKey() <= applied;
+                first = barriers.firstEntry()) {
+            if (barriers.remove(first.getKey(), first.getValue())) {
+                first.getValue().complete(null);
+            }
+        }
     }
 
     private void snapshot() throws IOException {
@@ -344,7 +356,10 @@ final class Applier implements AutoCloseable {
         }
     }
 
-    /** Stops the thread; proposals not yet applied stay incomplete, for their owners to answer. Idempotent. */
+    /**
+     * Stops the thread; proposals not yet applied stay incomplete, for their owners to answer, and
+     * snapshots queued for installing fail. Idempotent.
+     */
     @Override
     public void close() {
         List<Install> queued;

@@ -10,7 +10,8 @@ class AddressesTest {
 
     @Test
     void aBoundAddressIsAdvertisedAsItIs() {
-        assertEquals("127.0.0.1:8080", Addresses.advertised(new InetSocketAddress("127.0.0.1", 8080), "10.0.0.5"));
+        assertEquals("127.0.0.1:8080", Addresses.advertised(new InetSocketAddress("127.0.0.1", 8080), "10.0.0.5"), "loopback: for this machine only");
+        assertEquals("[::1]:8080", Addresses.advertised(new InetSocketAddress("::1", 8080), "10.0.0.5"));
     }
 
     @Test
@@ -18,22 +19,23 @@ class AddressesTest {
         assertEquals("10.0.0.5:8080", Addresses.advertised(new InetSocketAddress("0.0.0.0", 8080), "10.0.0.5"));
         assertEquals("node-a.example:8080", Addresses.advertised(new InetSocketAddress("::", 8080), "node-a.example"));
         assertEquals("[fd00::5]:8080", Addresses.advertised(new InetSocketAddress("0.0.0.0", 8080), "fd00::5"), "IPv6 in brackets, as clients parse it");
-        assertEquals("[::1]:8080", Addresses.advertised(new InetSocketAddress("::1", 8080), "10.0.0.5"));
     }
 
     @Test
-    void aFollowerReplacesALoopbackHintWithTheHostTheLeadersStreamComesFrom() {
-        assertEquals("10.0.0.7:8001", Addresses.reachable("127.0.0.1:8001", new InetSocketAddress("10.0.0.7", 40123)));
-        assertEquals("[fd00::7]:8001", Addresses.reachable("[::1]:8001", new InetSocketAddress("fd00::7", 40123)));
-        assertEquals("127.0.0.1:8001", Addresses.reachable("127.0.0.1:8001", new InetSocketAddress("127.0.0.1", 40123)), "all on one machine");
-        assertEquals("10.0.0.5:8001", Addresses.reachable("10.0.0.5:8001", new InetSocketAddress("10.0.0.7", 40123)), "a stated host stands");
-        assertEquals("", Addresses.reachable("", new InetSocketAddress("10.0.0.7", 40123)), "no client API, no hint");
-    }
-
-    @Test
-    void noHostOthersCanReachMeansNoHint() {
-        for (String known : new String[] {"0.0.0.0", "::", "[::]", "0:0:0:0:0:0:0:0", "::ffff:0.0.0.0"}) {
-            assertEquals("", Addresses.advertised(new InetSocketAddress("0.0.0.0", 8080), known), known);
+    void withNoHostOthersCanReachOnlyThePortIsSaidAndTheFollowerAddsTheHostItSeesTheLeaderAt() {
+        for (String known : new String[] {"127.0.0.1", "localhost", "::1", "0.0.0.0", "::", "[::]", "0:0:0:0:0:0:0:0", "::ffff:0.0.0.0"}) {
+            assertEquals(":8080", Addresses.advertised(new InetSocketAddress("0.0.0.0", 8080), known), known);
         }
+        assertEquals("10.0.0.7:8080", Addresses.reachable(":8080", new InetSocketAddress("10.0.0.7", 40123)));
+        assertEquals("[fd00::7]:8080", Addresses.reachable(":8080", new InetSocketAddress("fd00::7", 40123)));
+        assertEquals("127.0.0.1:8080", Addresses.reachable(":8080", new InetSocketAddress("127.0.0.1", 40123)));
+    }
+
+    @Test
+    void aFollowerPassesAStatedHostOnAsItIs() {
+        assertEquals("127.0.0.1:8001", Addresses.reachable("127.0.0.1:8001", new InetSocketAddress("10.0.0.7", 40123)),
+                "an API bound to loopback is for the leader's machine only");
+        assertEquals("10.0.0.5:8001", Addresses.reachable("10.0.0.5:8001", new InetSocketAddress("10.0.0.7", 40123)));
+        assertEquals("", Addresses.reachable("", new InetSocketAddress("10.0.0.7", 40123)), "no client API, no hint");
     }
 }
