@@ -177,7 +177,8 @@ public final class PeerNode implements AutoCloseable {
         boolean leader = e.role() == Election.Role.LEADER && leading != null && heartbeats != null;
         List<FollowerStatus> followers = leader ? heartbeats.followers() : List.of();
         List<ElectionStatus.Member> members = new ArrayList<>();
-        members.add(new ElectionStatus.Member(config.id(), config.listen().toString(), role(e.role())));
+        // Its entry, as the others know it, not what it binds (0.0.0.0 with --host 0.0.0.0).
+        members.add(new ElectionStatus.Member(config.id(), new NodeAddress(config.knownHost(), config.listen().port()).toString(), role(e.role())));
         for (Peer p : config.peers()) {
             String role = p.name().equals(e.leader()) ? "leader" : e.leader() != null ? "follower" : "unknown";
             if (leader) {

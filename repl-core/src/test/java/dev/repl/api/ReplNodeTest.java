@@ -173,14 +173,15 @@ class ReplNodeTest {
     }
 
     @Test
-    void aFollowerSendsClientsToTheLeadersEntryWhenItsApiListensOnEveryInterface() throws Exception {
+    void aMemberOnEveryInterfaceIsNamedByItsEntryToClientsAndInStatus() throws Exception {
         List<Peer> peers = List.of(new Peer("n1", NodeAddress.loopback(freePort())), new Peer("n2", NodeAddress.loopback(freePort())),
                 new Peer("n3", NodeAddress.loopback(freePort())));
         List<ReplNode> members = new ArrayList<>();
         for (Peer p : peers) {
-            members.add(started(NodeConfig.peer(p.name(), peers).electionTimeout(Duration.ofMillis(300))
+            members.add(started(NodeConfig.peer(p.name(), peers).listenHost("0.0.0.0").electionTimeout(Duration.ofMillis(300))
                     .detector(DetectorConfig.withInterval(Duration.ofMillis(50))).dataDir(dir.resolve(p.name()))
-                    .clientAddress(new NodeAddress("0.0.0.0", 0)).build(), new KeyValueStore(), NodeListener.NONE));
+                    .clientAddress(new NodeAddress("0.0.0.0", 0)).adminAddress(NodeAddress.loopback(0)).build(), new KeyValueStore(),
+                    NodeListener.NONE));
         }
         await().atMost(Duration.ofSeconds(30)).until(() -> members.stream().filter(n -> n.role() == Role.LEADER).count() == 1);
         ReplNode leader = leaderOf(members);
@@ -199,6 +200,11 @@ class ReplNodeTest {
         assertEquals(503, refused.statusCode(), refused.body());
         // Not 0.0.0.0, which would send a client on another machine to itself.
         assertTrue(refused.body().contains(expected), refused.body());
+
+        String status = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:"
+                + follower.adminAddress().orElseThrow().getPort() + "/status")).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        String self = peers.stream().filter(p -> p.name().equals(follower.config().name())).findFirst().orElseThrow().address().toString();
+        assertTrue(status.contains("\"address\":\"" + self + "\""), "its own member in status is its entry, " + self + ": " + status);
     }
 
     @Test
