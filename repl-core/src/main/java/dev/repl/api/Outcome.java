@@ -51,8 +51,8 @@ public sealed interface Outcome permits Outcome.Committed, Outcome.Rejected, Out
         /**
          * This node stopped applying committed entries: its state machine threw, or a snapshot
          * could not be written or restored. Until it is restarted it takes no writes and serves no
-         * linearizable read that needs more than it applied (a node that knows the leader says
-         * NOT_LEADER instead, naming it).
+         * new linearizable reads (reads already waiting for what it applied are answered); a node
+         * that knows the leader says NOT_LEADER instead, naming it.
          */
         APPLY_FAILED,
         /** The command is larger than a replication frame can carry ({@link LogOptions#maxCommandBytes}). */

@@ -28,12 +28,18 @@ public final class Addresses {
             return new NodeAddress(bound.getAddress() == null ? bound.getHostString() : NetUtil.toAddressString(bound.getAddress()),
                     bound.getPort()).toString();
         }
-        return isLoopbackOrWildcard(knownHost) ? ":" + bound.getPort() : new NodeAddress(knownHost, bound.getPort()).toString();
+        String host = unbracketed(knownHost);
+        return isLoopbackOrWildcard(host) ? ":" + bound.getPort() : new NodeAddress(host, bound.getPort()).toString();
+    }
+
+    private static String unbracketed(String host) {
+        return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
     }
 
     /**
      * A leader's client address as a follower passes it on: {@code :port} is completed with the
-     * host the leader's stream comes from. No name is looked up.
+     * host the leader's stream comes from ("" when that is not known); any other is passed on as
+     * it is. No name is looked up.
      */
     public static String reachable(String hint, SocketAddress streamFrom) {
         if (!hint.startsWith(":")) {
@@ -51,11 +57,10 @@ public final class Addresses {
 
     /** localhost, or an address literal for loopback or every interface; a name is never looked up here. */
     private static boolean isLoopbackOrWildcard(String host) {
-        String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
-        if (h.equalsIgnoreCase("localhost")) {
+        if (host.equalsIgnoreCase("localhost")) {
             return true;
         }
-        InetAddress literal = NetUtil.createInetAddressFromIpAddressString(h);
+        InetAddress literal = NetUtil.createInetAddressFromIpAddressString(host);
         return literal != null && (literal.isAnyLocalAddress() || literal.isLoopbackAddress());
     }
 }

@@ -65,6 +65,7 @@ public final class PeerNode implements AutoCloseable {
 
         public Config {
             Objects.requireNonNull(id, "id");
+            Objects.requireNonNull(knownHost, "knownHost");
             peers = List.copyOf(peers);
             if (electionTimeout.compareTo(detector.heartbeatInterval().multipliedBy(3)) < 0) {
                 throw new IllegalArgumentException("election timeout " + electionTimeout.toMillis() + " ms is under three heartbeat intervals ("

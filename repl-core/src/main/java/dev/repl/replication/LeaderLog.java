@@ -176,10 +176,6 @@ public final class LeaderLog implements AutoCloseable {
         return options;
     }
 
-    String clientAddress() {
-        return clientAddress;
-    }
-
     ProposalTimes proposalTimes() {
         return proposalTimes;
     }

@@ -12,7 +12,7 @@ import java.nio.charset.StandardCharsets;
  * what follows it; checked against {@code --max-frame-bytes} before anything is allocated), then
  * a type byte and its fields, big-endian:
  * <pre>
- *   'L' leader      leader → follower, first: u64 term, u64 incarnation, u16+UTF-8 leader name, u16+UTF-8 client address ("" if none)
+ *   'L' leader      leader → follower, first: u64 term, u64 incarnation, u16+UTF-8 leader name, u16+UTF-8 client address ("" if none; ":port" for the follower to complete with the stream's host)
  *   'P' position    follower → leader, the answer: u64 term, u64 last index, u64 last term (durable), u8 accepted
  *   'A' append      leader → follower: u32 seq, u64 term, u64 commit, u64 prev index, u64 prev term, then whole records
  *   'a' appended    follower → leader: u32 seq, u64 term, u8 ok, u64 index (ok: durable match; refused: where to resume)

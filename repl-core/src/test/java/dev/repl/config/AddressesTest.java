@@ -19,6 +19,7 @@ class AddressesTest {
         assertEquals("10.0.0.5:8080", Addresses.advertised(new InetSocketAddress("0.0.0.0", 8080), "10.0.0.5"));
         assertEquals("node-a.example:8080", Addresses.advertised(new InetSocketAddress("::", 8080), "node-a.example"));
         assertEquals("[fd00::5]:8080", Addresses.advertised(new InetSocketAddress("0.0.0.0", 8080), "fd00::5"), "IPv6 in brackets, as clients parse it");
+        assertEquals("[fd00::5]:8080", Addresses.advertised(new InetSocketAddress("0.0.0.0", 8080), "[fd00::5]"), "once");
     }
 
     @Test
@@ -29,6 +30,7 @@ class AddressesTest {
         assertEquals("10.0.0.7:8080", Addresses.reachable(":8080", new InetSocketAddress("10.0.0.7", 40123)));
         assertEquals("[fd00::7]:8080", Addresses.reachable(":8080", new InetSocketAddress("fd00::7", 40123)));
         assertEquals("127.0.0.1:8080", Addresses.reachable(":8080", new InetSocketAddress("127.0.0.1", 40123)));
+        assertEquals("", Addresses.reachable(":8080", new io.netty.channel.local.LocalAddress("embedded")), "no host to complete it with: no hint");
     }
 
     @Test
