@@ -70,9 +70,9 @@ public final class ClientRequests {
         if (leader == null) {
             return CompletableFuture.completedFuture(notLeading());
         }
-        ApplyFailedException applyFailed = replica.applyFailure();
-        if (applyFailed != null) {
-            return CompletableFuture.completedFuture(applyFailed(applyFailed));
+        Outcome.Rejected stopped = applyStopped();
+        if (stopped != null) {
+            return CompletableFuture.completedFuture(stopped);
         }
         if (leader.backlogged()) {
             return CompletableFuture.completedFuture(new Outcome.Rejected(Outcome.Reason.BACKLOGGED,
@@ -82,8 +82,7 @@ public final class ClientRequests {
         try {
             proposal = leader.propose(command);
         } catch (LogFailedException e) {
-            return CompletableFuture.completedFuture(new Outcome.Rejected(Outcome.Reason.LOG_FAILED, e.getMessage() + "; this node takes no writes",
-                    null));
+            return CompletableFuture.completedFuture(logFailed(e));
         } catch (NotLeaderException e) {
             return CompletableFuture.completedFuture(notLeading()); // stepped down just now; nothing was proposed
         }
@@ -130,9 +129,9 @@ public final class ClientRequests {
         if (closed || leader == null) {
             return CompletableFuture.failedFuture(new RejectedException(closed ? closing() : notLeading()));
         }
-        ApplyFailedException applyFailed = replica.applyFailure();
-        if (applyFailed != null) {
-            return CompletableFuture.failedFuture(new RejectedException(applyFailed(applyFailed)));
+        Outcome.Rejected stopped = applyStopped();
+        if (stopped != null) {
+            return CompletableFuture.failedFuture(new RejectedException(stopped));
         }
         CompletableFuture<Void> answer = new CompletableFuture<>();
         reads.add(answer);
@@ -183,6 +182,16 @@ public final class ClientRequests {
         }
     }
 
+    /** The refusal of a node that stopped applying, or null while it applies. */
+    private Outcome.Rejected applyStopped() {
+        ApplyFailedException e = replica.applyFailure();
+        return e == null ? null : applyFailed(e);
+    }
+
+    private static Outcome.Rejected logFailed(LogFailedException e) {
+        return new Outcome.Rejected(Outcome.Reason.LOG_FAILED, e.getMessage() + "; this node takes no writes", null);
+    }
+
     private static Outcome.Rejected applyFailed(ApplyFailedException e) {
         return new Outcome.Rejected(Outcome.Reason.APPLY_FAILED, e.getMessage() + "; this node takes no writes and serves no reads until it is"
                 + " restarted", null);
@@ -201,12 +210,10 @@ public final class ClientRequests {
         String leader = known == null ? null : known.name();
         if (leader == null) {
             // It knows no leader to send the caller to, and will not become one: its own failure is the answer.
-            if (replica.writer().failure() != null) {
-                return new Outcome.Rejected(Outcome.Reason.LOG_FAILED, replica.writer().failure().getMessage() + "; this node takes no writes",
-                        null);
-            }
-            if (replica.applyFailure() != null) {
-                return applyFailed(replica.applyFailure());
+            LogFailedException logFailed = replica.writer().failure();
+            Outcome.Rejected stopped = logFailed != null ? logFailed(logFailed) : applyStopped();
+            if (stopped != null) {
+                return stopped;
             }
         }
         return new Outcome.Rejected(Outcome.Reason.NOT_LEADER, "not the leader" + (leader == null ? "" : "; the leader is " + leader), leader);
