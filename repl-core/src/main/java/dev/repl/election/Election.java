@@ -37,6 +37,10 @@ import java.util.concurrent.TimeUnit;
  *   <li>A node whose log or state machine failed steps down and never stands again
  *       ({@link #cannotLead(String, long)}): leading, it would refuse every write while its heartbeats kept the
  *       others from electing a healthy leader. Not standing costs liveness only, never safety.</li>
+ *   <li>A node whose log lost, at start-up, records it may have acknowledged (damage no torn
+ *       write explains, cut off its tail) neither votes nor stands until a leader elected after
+ *       that has replicated to it ({@link #withholdVotes}): its vote for a candidate without a
+ *       committed entry that only it and a minority held could otherwise elect that candidate.</li>
  * </ul>
  */
 public final class Election {
@@ -121,6 +125,9 @@ public final class Election {
     private long standingSince;
     /** Why this node may not lead (its log or its state machine failed), or null. */
     private String cannotLead;
+    /** While the log's last term is at most this, this node neither votes nor stands; -1 when it may. */
+    private long withheldThroughTerm = -1;
+    private String withheldWhy;
 
     /**
      * @param self    this node's id
@@ -186,8 +193,8 @@ public final class Election {
             }
             return;
         }
-        if (now - deadline >= 0 && cannotLead != null) {
-            resetTimer(now); // it never stands: it would win, and then refuse every write
+        if (now - deadline >= 0 && (cannotLead != null || withheld() != null)) {
+            resetTimer(now); // it does not stand: it would refuse every write, or win without what it acknowledged
             return;
         }
         if (now - deadline >= 0) {
@@ -289,6 +296,25 @@ public final class Election {
         }
     }
 
+    /**
+     * This node's log lost, at start-up, records it may have acknowledged: until it holds an entry
+     * of a term after {@code term} (a leader elected since has replicated to it), it grants no vote
+     * or pre-vote and does not stand. Only liveness is lost meanwhile: the others elect without it.
+     */
+    public void withholdVotes(long term, String why) {
+        withheldThroughTerm = term;
+        withheldWhy = why;
+    }
+
+    /** Why this node withholds its vote, or null when it gives it. */
+    public String withheld() {
+        if (withheldThroughTerm >= 0 && logEnd()[1] > withheldThroughTerm) {
+            withheldThroughTerm = -1;
+            withheldWhy = null;
+        }
+        return withheldWhy;
+    }
+
     /** A leader heard from a majority of the cluster (itself included) just now. */
     public void quorumContact(long now) {
         if (role == Role.LEADER) {
@@ -300,6 +326,11 @@ public final class Election {
     public VoteResponse receive(VoteRequest r, long now) {
         catchUp(now);
         long term = this.term;
+        String withheld = withheld();
+        if (withheld != null) {
+            return new VoteResponse(r.pre(), term, self, false, "this node votes again once a leader of a term after " + withheldThroughTerm
+                    + " has replicated to it: " + withheld);
+        }
         // A node that hears its leader, or a leader that hears its majority, keeps it.
         boolean inLease = role == Role.LEADER ? now - lastQuorumContact < timeoutNanos
                 : leaderContactKnown && leader != null && now - lastLeaderContact < timeoutNanos;

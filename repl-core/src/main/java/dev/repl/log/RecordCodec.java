@@ -7,21 +7,30 @@ import java.util.zip.CRC32C;
 /**
  * The only place that knows a log record's layout, the same on disk and on the wire, big-endian:
  * <pre>
- *   u32 length    bytes after the checksum: 16 + the payload's length
- *   u32 crc32c    of those bytes
+ *   u32 length    bytes after the checksum: 24 + the payload's length
+ *   u32 crc32c    of term, index and payload
+ *   u64 synced    the index its log had made durable when this record was written
  *   u64 term
  *   u64 index
  *   ... payload
  * </pre>
  * Records travel from a leader's segment files to a follower's as these bytes, never decoded
  * into objects on the way, and every receiver checks the checksum before it keeps one.
+ *
+ * <p>{@code synced} is each log's own evidence for recovery, set as the record is appended
+ * ({@link #setSynced}): a record that vouches for an index proves that index was forced, so
+ * damage there is corruption and not a torn write. It is outside the checksum so that a
+ * follower can set its own without checksumming again, and so that the checksum, which members
+ * compare as the log's digest, stays the same on every member.
  */
 public final class RecordCodec {
 
-    /** Length and checksum, then term and index. */
-    public static final int HEADER_BYTES = 24;
-    /** The part the length counts and the checksum covers, without the payload. */
-    static final int COVERED_HEADER_BYTES = 16;
+    /** Length, checksum, synced, term and index. */
+    public static final int HEADER_BYTES = 32;
+    /** The part the length counts, without the payload. */
+    static final int COUNTED_HEADER_BYTES = 24;
+    /** Where the checksummed bytes start: term, index and payload. */
+    private static final int CHECKED_FROM = 16;
 
     private RecordCodec() {
     }
@@ -34,12 +43,13 @@ public final class RecordCodec {
     /** Appends one record to {@code out}. */
     public static void write(ByteBuf out, long term, long index, byte[] payload) {
         int start = out.writerIndex();
-        out.writeInt(COVERED_HEADER_BYTES + payload.length)
+        out.writeInt(COUNTED_HEADER_BYTES + payload.length)
                 .writeInt(0)
+                .writeLong(0)
                 .writeLong(term)
                 .writeLong(index)
                 .writeBytes(payload);
-        out.setInt(start + 4, crc(out, start + 8, COVERED_HEADER_BYTES + payload.length));
+        out.setInt(start + 4, crc(out, start + CHECKED_FROM, HEADER_BYTES - CHECKED_FROM + payload.length));
     }
 
     /** The checksum of {@code length} bytes of {@code buf} from {@code from}, without moving its indexes. */
@@ -65,16 +75,31 @@ public final class RecordCodec {
         return 8 + coveredLength(buf, at);
     }
 
-    public static long term(ByteBuf buf, int at) {
+    /** The index the writing log had made durable when it wrote this record. */
+    public static long synced(ByteBuf buf, int at) {
         return buf.getLong(at + 8);
     }
 
-    public static long index(ByteBuf buf, int at) {
+    /** Sets the evidence of the record at {@code at}; the checksum does not cover it. */
+    public static void setSynced(ByteBuf buf, int at, long synced) {
+        buf.setLong(at + 8, synced);
+    }
+
+    public static long term(ByteBuf buf, int at) {
         return buf.getLong(at + 16);
     }
 
+    public static long index(ByteBuf buf, int at) {
+        return buf.getLong(at + 24);
+    }
+
+    /** The record's checksum: what members compare, summed, as the digest of their logs. */
+    public static int checksum(ByteBuf buf, int at) {
+        return buf.getInt(at + 4);
+    }
+
     public static int payloadLength(ByteBuf buf, int at) {
-        return coveredLength(buf, at) - COVERED_HEADER_BYTES;
+        return coveredLength(buf, at) - COUNTED_HEADER_BYTES;
     }
 
     /** The payload's first byte. */
@@ -85,7 +110,7 @@ public final class RecordCodec {
     /** Whether the record's checksum matches its bytes. */
     public static boolean intact(ByteBuf buf, int at) {
         int covered = coveredLength(buf, at);
-        return covered >= COVERED_HEADER_BYTES && buf.getInt(at + 4) == crc(buf, at + 8, covered);
+        return covered >= COUNTED_HEADER_BYTES && buf.getInt(at + 4) == crc(buf, at + CHECKED_FROM, covered - (CHECKED_FROM - 8));
     }
 
     /** A copy of the record's payload. */

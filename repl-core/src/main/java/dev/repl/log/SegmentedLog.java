@@ -17,9 +17,11 @@ import org.slf4j.LoggerFactory;
 /**
  * The write-ahead log on disk: append-only segment files of whole records (see
  * {@link RecordCodec}), rolled at a set size, named by their first index. Opening it recovers:
- * every record's checksum and index are verified, a torn write at the very end is cut off (and
- * logged with how many bytes), and anything bad before the end stops the start with a
- * {@link LogCorruptException} naming the file and the offset.
+ * every record's checksum and index are verified; a bad record in the last segment that no
+ * later record proves forced is a torn tail, cut off and logged ({@link TornTail}, {@link #cut});
+ * anything else bad stops the start with a {@link LogCorruptException} naming the file and the
+ * offset. Each record appended carries the index the log had forced before it, the evidence
+ * recovery reads.
  *
  * <p>Only the log's writer thread changes it ({@link #append}, {@link #truncateAfter},
  * {@link #compactUpTo}); any other thread may read, and sees only records whose bytes are in
@@ -32,8 +34,6 @@ public final class SegmentedLog implements AutoCloseable {
 
     /** A record larger than this is not a record: what recovery takes for a garbage length. */
     public static final int MAX_RECORD_BYTES = 64 * 1024 * 1024;
-    /** The unit a power loss tears writes in: a page. */
-    private static final int PAGE = 4096;
     private static final int SCAN_CHUNK = 1024 * 1024;
 
     private final Path dir;
@@ -44,6 +44,9 @@ public final class SegmentedLog implements AutoCloseable {
     private volatile long baseTerm;
     private volatile long lastIndex;
     private volatile long lastTerm;
+    /** The last index a force covered: what the records appended now vouch for. Writer thread only. */
+    private long syncedIndex;
+    private LogCut cut;
 
     private SegmentedLog(Path dir, long maxSegmentBytes, long baseIndex, long baseTerm, List<Segment> segments) {
         this.dir = dir;
@@ -77,6 +80,10 @@ public final class SegmentedLog implements AutoCloseable {
             throw e;
         }
         opened.segments = segments.toArray(Segment[]::new);
+        // What was read may have been in the page cache only (the process died, the machine did not):
+        // forced now, before any record appended vouches for it.
+        opened.force();
+        opened.syncedIndex = opened.lastIndex;
         return opened;
     }
 
@@ -154,15 +161,11 @@ public final class SegmentedLog implements AutoCloseable {
                 }
                 String bad = check(chunk, at, fileSize - offset, segment.lastIndex() + 1);
                 if (bad != null) {
-                    boolean tail = lastSegment && !wholeRecordAfter(segment, offset, fileSize, segment.lastIndex() + 1, lastTerm);
-                    if (!tail) {
+                    if (!lastSegment) {
+                        // A later segment exists only once this one was forced whole (see roll).
                         throw new LogCorruptException(segment.file() + " is corrupt at offset " + offset + ": " + bad);
                     }
-                    long cut = fileSize - offset;
-                    segment.channel().truncate(offset);
-                    segment.force();
-                    log.warn("log: cut {} bytes of a torn write at the end of {} ({}); records up to index {} kept", cut,
-                            segment.file().getFileName(), bad, segment.lastIndex());
+                    cutTail(segment, offset, fileSize, bad);
                     break;
                 }
                 long term = RecordCodec.term(chunk, at);
@@ -199,7 +202,7 @@ public final class SegmentedLog implements AutoCloseable {
             return "a record header cut short after " + available + " bytes";
         }
         int covered = RecordCodec.coveredLength(chunk, at);
-        if (covered < RecordCodec.COVERED_HEADER_BYTES || covered > MAX_RECORD_BYTES) {
+        if (covered < RecordCodec.COUNTED_HEADER_BYTES || covered > MAX_RECORD_BYTES) {
             return "a record length of " + covered + " bytes, which no record has";
         }
         if (8L + covered > remainingInFile || 8 + covered > available) {
@@ -217,59 +220,42 @@ public final class SegmentedLog implements AutoCloseable {
     }
 
     /**
-     * Whether durable records lie after the bad one at {@code from}, so that it is damage in the
-     * middle of the log (a flipped length, a zeroed sector) and not the write a crash cut short:
-     * an intact record of a later index follows it, with no hole between. A hole — a 4 KiB-aligned
-     * block of zeros — is space the last, unforced write never reached: after a power loss its
-     * pages reach the disk in any order, and none of the records after the hole was acknowledged,
-     * since no force covered them. Only read when a bad record is found in the last segment.
+     * The bad record at {@code from} is the last segment's: refused when a later record proves it
+     * was forced, and otherwise cut off with everything after it.
      */
-    private static boolean wholeRecordAfter(Segment segment, long from, long fileSize, long dueIndex, long lastTerm) throws IOException {
+    private void cutTail(Segment segment, long from, long fileSize, String bad) throws IOException {
+        long due = segment.lastIndex() + 1;
         long rest = fileSize - from;
-        if (rest < 2L * RecordCodec.HEADER_BYTES) {
-            return false;
-        }
-        ByteBuf tail = ByteBufAllocator.DEFAULT.heapBuffer((int) rest);
+        ByteBuf tail = ByteBufAllocator.DEFAULT.heapBuffer((int) Math.min(rest, Integer.MAX_VALUE - 8));
+        boolean explained;
         try {
-            fill(segment, tail, from, (int) rest);
-            int end = tail.writerIndex();
-            // Past the bad record when its length is believable: a value inside it could look like a record.
-            int size = RecordCodec.recordSize(tail, 0);
-            int scanFrom = size >= RecordCodec.HEADER_BYTES && size <= end ? size : 1;
-            for (int at = scanFrom; at + RecordCodec.HEADER_BYTES <= end; at++) {
-                int covered = RecordCodec.coveredLength(tail, at);
-                if (covered < RecordCodec.COVERED_HEADER_BYTES || covered > MAX_RECORD_BYTES || at + 8L + covered > end) {
-                    continue;
-                }
-                long index = RecordCodec.index(tail, at);
-                long term = RecordCodec.term(tail, at);
-                // Cheap checks first: random bytes rarely look like the next few records' headers.
-                if (index < dueIndex || index > dueIndex + end / RecordCodec.HEADER_BYTES || term < lastTerm || term > lastTerm + 1_000_000) {
-                    continue;
-                }
-                if (RecordCodec.intact(tail, at)) {
-                    return !holeBefore(tail, from, at);
-                }
+            fill(segment, tail, from, tail.capacity());
+            long[] vouchedAt = new long[1];
+            long vouched = TornTail.vouchedAfter(tail, from, due, lastTerm, vouchedAt);
+            if (vouched >= due) {
+                throw new LogCorruptException(segment.file() + " is corrupt at offset " + from + ": " + bad + "; the record at offset "
+                        + vouchedAt[0] + " shows index " + vouched + " was forced, so this is damage to durable records, not a torn write");
             }
-            return false;
+            explained = TornTail.explained(tail, from);
         } finally {
             tail.release();
         }
+        segment.channel().truncate(from);
+        segment.force();
+        cut = new LogCut(segment.file().toString(), from, rest, due, explained, bad);
+        if (explained) {
+            log.warn("log: cut {} bytes of a torn write at the end of {} at offset {} ({}); records up to index {} kept", rest,
+                    segment.file().getFileName(), from, bad, segment.lastIndex());
+        } else {
+            log.error("log: cut {} bytes at the end of {} at offset {} ({}), damage no torn write leaves: records from index {} this"
+                    + " member may have acknowledged are gone; records up to index {} kept", rest, segment.file().getFileName(), from, bad,
+                    due, segment.lastIndex());
+        }
     }
 
-    /** Whether a 4 KiB-aligned block of the file lies all zeros in {@code region} before {@code end}; the region starts at file offset {@code from}. */
-    private static boolean holeBefore(ByteBuf region, long from, int end) {
-        int first = (int) ((PAGE - from % PAGE) % PAGE);
-        for (int block = first; block + PAGE <= end; block += PAGE) {
-            boolean zeros = true;
-            for (int i = block; i < block + PAGE && zeros; i += 8) {
-                zeros = region.getLong(i) == 0;
-            }
-            if (zeros) {
-                return true;
-            }
-        }
-        return false;
+    /** What recovery cut off the end of the log at open, or null when it was whole. */
+    public LogCut cut() {
+        return cut;
     }
 
     private void noteAppended(long index, long term) {
@@ -356,6 +342,9 @@ public final class SegmentedLog implements AutoCloseable {
                 take += size;
             }
             ByteBuf part = records.readSlice(take);
+            for (int i = 0; i < take; i += RecordCodec.recordSize(part, i)) {
+                RecordCodec.setSynced(part, i, syncedIndex);
+            }
             long firstNew = current.lastIndex() + 1;
             current.write(part);
             for (int i = 0; i < take; i += RecordCodec.recordSize(part, i)) {
@@ -393,6 +382,7 @@ public final class SegmentedLog implements AutoCloseable {
         if (s.length > 0) {
             s[s.length - 1].force();
         }
+        syncedIndex = lastIndex;
     }
 
     /** Drops every record after {@code index}, which must not be before the base. Writer thread only; forced. */
@@ -422,6 +412,7 @@ public final class SegmentedLog implements AutoCloseable {
         terms.truncateAfter(index);
         lastIndex = index;
         lastTerm = index == baseIndex ? baseTerm : terms.termAt(index);
+        syncedIndex = Math.min(syncedIndex, index);
     }
 
     /**
@@ -430,15 +421,10 @@ public final class SegmentedLog implements AutoCloseable {
      */
     public void resetTo(long index, long term) throws IOException {
         Segment[] all = segments;
+        moveBase(index, term, new Segment[0]);
         for (int i = all.length - 1; i >= 0; i--) {
             all[i].delete(); // newest first, as in truncateAfter
         }
-        segments = new Segment[0];
-        terms.clear();
-        baseIndex = index;
-        baseTerm = term;
-        lastIndex = index;
-        lastTerm = term;
     }
 
     /**
@@ -449,30 +435,37 @@ public final class SegmentedLog implements AutoCloseable {
         if (index <= baseIndex) {
             return;
         }
-        List<Segment> kept = new ArrayList<>();
         Segment[] s = segments;
+        List<Segment> kept = new ArrayList<>();
+        List<Segment> covered = new ArrayList<>();
         for (int i = 0; i < s.length; i++) {
-            boolean coveredWhole = s[i].lastIndex() <= index && i < s.length - 1;
-            if (coveredWhole) {
-                s[i].delete();
-            } else {
-                kept.add(s[i]);
-            }
+            // A snapshot from a leader that goes beyond this log keeps nothing of it.
+            boolean coveredWhole = lastIndex < index || s[i].lastIndex() <= index && i < s.length - 1;
+            (coveredWhole ? covered : kept).add(s[i]);
         }
-        segments = kept.toArray(Segment[]::new);
+        moveBase(index, term, kept.toArray(Segment[]::new));
+        for (Segment gone : covered) {
+            gone.delete();
+        }
+    }
+
+    /**
+     * Publishes the new base and segments before any file is closed: a reader that finds its
+     * segment closed under it (the applier, behind) then sees that the base moved past what it
+     * wanted, and waits for the snapshot instead of failing.
+     */
+    private void moveBase(long index, long term, Segment[] kept) {
         baseIndex = index;
         baseTerm = term;
-        if (lastIndex < index) {
-            // A snapshot from a leader that goes beyond this log: nothing of the log is kept.
-            for (Segment left : segments) {
-                left.delete();
-            }
-            segments = new Segment[0];
+        segments = kept;
+        if (lastIndex < index || kept.length == 0) {
             terms.clear();
             lastIndex = index;
             lastTerm = term;
+            syncedIndex = index;
+        } else {
+            terms.dropBefore(index);
         }
-        terms.dropBefore(index);
     }
 
     /**

@@ -293,7 +293,7 @@ final class Applier implements AutoCloseable {
                 byte[] command = RecordCodec.payload(records, at);
                 // An empty entry is a new leader's no-op: it commits the entries of earlier terms, and changes nothing.
                 byte[] answer = command.length == 0 ? command : apply(index, command);
-                digest = digest * 31 + records.getInt(at + 4);
+                digest = digest * 31 + RecordCodec.checksum(records, at);
                 appliedIndex = index;
                 Waiting waiting = proposals.remove(index);
                 if (waiting != null) {

@@ -136,11 +136,7 @@ final class Replicator {
      */
     void confirm() {
         try {
-            loop.execute(() -> {
-                if (channel != null && positioned && sendingSnapshot == null && nextIndex > leader.replica().segments().baseIndex()) {
-                    sendAppend(ByteBufAllocator.DEFAULT.ioBuffer(0), nextIndex - 1);
-                }
-            });
+            loop.execute(this::sendEmptyAppend);
         } catch (RejectedExecutionException e) {
             // stopped: the read fails with the leader's step-down
         }
@@ -193,9 +189,8 @@ final class Replicator {
             channel.close();
             return;
         }
-        if (channel != null && positioned && sendingSnapshot == null && nextIndex > leader.replica().segments().baseIndex()
-                && System.nanoTime() - lastSentNanos > KEEPALIVE_NANOS && inflight.isEmpty()) {
-            sendAppend(ByteBufAllocator.DEFAULT.ioBuffer(0), nextIndex - 1);
+        if (System.nanoTime() - lastSentNanos > KEEPALIVE_NANOS && inflight.isEmpty()) {
+            sendEmptyAppend();
         }
         pump();
     }
@@ -262,6 +257,21 @@ final class Replicator {
             send(records, from);
             pump();
         }));
+    }
+
+    /**
+     * An append without records, which confirms this leader for a read or keeps the stream alive.
+     * Not while the entry before {@link #nextIndex} is in neither memory nor the files (written
+     * after it left the tail): its term would go as -1, which no log matches, and the follower's
+     * refusal would send {@link #nextIndex} back and drop the window in flight. The appends the
+     * writer's wake-up sends carry the read round instead.
+     */
+    private void sendEmptyAppend() {
+        Replica replica = leader.replica();
+        if (channel != null && positioned && sendingSnapshot == null && nextIndex > replica.segments().baseIndex()
+                && replica.termAt(nextIndex - 1) >= 0) {
+            sendAppend(ByteBufAllocator.DEFAULT.ioBuffer(0), nextIndex - 1);
+        }
     }
 
     /** Sends the records starting at {@code from}, which is {@link #nextIndex}. */

@@ -79,6 +79,34 @@ class ElectionTest {
         assertEquals(sentBefore, first.requestsSent, "it never asked for a vote or a pre-vote again");
     }
 
+    @ParameterizedTest
+    @ValueSource(longs = {51, 52, 53})
+    void aNodeWhoseLogLostAcknowledgedRecordsNeitherVotesNorStandsUntilANewLeaderReplicatedToIt(long seed) {
+        // n1 and n3 held index 10 of term 2, committed with n3's ack; n3's disk lost it, n1 is down.
+        // Voting, n3 would elect n2, whose log lacks the committed entry.
+        SimulatedCluster c = new SimulatedCluster(seed, "n1", "n2", "n3");
+        for (SimulatedCluster.Node n : c.nodes()) {
+            n.disk.term = 2;
+            n.log.lastTerm = 2;
+            n.log.lastIndex = n.id.equals("n1") ? 10 : 9;
+        }
+        SimulatedCluster.Node n3 = c.node("n3");
+        n3.election.withholdVotes(2, "recovery cut index 10 on from its log");
+        c.stop("n1");
+        c.runMillis(10_000);
+        assertNull(c.agreedLeader(), "no leader without the member that holds the committed entry");
+        assertEquals(0, n3.requestsSent, "it never stood");
+        Election.VoteResponse refused = n3.election.receive(new Election.VoteRequest(false, 9, "n2", 9, 2), c.now);
+        assertFalse(refused.granted());
+        assertTrue(refused.reason().startsWith("this node votes again once a leader of a term after 2 has replicated to it"), refused.reason());
+
+        c.restart("n1");
+        c.runMillis(5_000);
+        assertEquals("n1", c.agreedLeader().id, "the member with the entry is elected without n3's vote");
+        n3.log.lastTerm = c.agreedLeader().election.term(); // its replication reached n3
+        assertNull(n3.election.withheld(), "and n3 votes again");
+    }
+
     @Test
     void aCandidateWithAShorterLogNeverWins() {
         for (long seed = 20; seed < 40; seed++) {
