@@ -46,6 +46,8 @@ public final class SegmentedLog implements AutoCloseable {
     private volatile long lastTerm;
     /** The last index a force covered: what the records appended now vouch for. Writer thread only. */
     private long syncedIndex;
+    /** Whether records were appended since the last force. Writer thread only. */
+    private boolean unforced;
     private LogCut cut;
 
     private SegmentedLog(Path dir, long maxSegmentBytes, long baseIndex, long baseTerm, List<Segment> segments) {
@@ -82,6 +84,7 @@ public final class SegmentedLog implements AutoCloseable {
         opened.segments = segments.toArray(Segment[]::new);
         // What was read may have been in the page cache only (the process died, the machine did not):
         // forced now, before any record appended vouches for it.
+        opened.unforced = true;
         opened.force();
         opened.syncedIndex = opened.lastIndex;
         return opened;
@@ -346,6 +349,7 @@ public final class SegmentedLog implements AutoCloseable {
                 RecordCodec.setSynced(part, i, syncedIndex);
             }
             long firstNew = current.lastIndex() + 1;
+            unforced = true;
             current.write(part);
             for (int i = 0; i < take; i += RecordCodec.recordSize(part, i)) {
                 noteAppended(RecordCodec.index(part, i), RecordCodec.term(part, i));
@@ -376,11 +380,18 @@ public final class SegmentedLog implements AutoCloseable {
         return next;
     }
 
-    /** Makes every record appended so far durable: the current segment's (rolled ones were forced as they closed). */
+    /**
+     * Makes every record appended so far durable: the current segment's (rolled ones were forced
+     * as they closed). Nothing to do when nothing was appended since the last: a batch that only
+     * read the log, or recorded a vote, costs no fsync of the log behind it.
+     */
     public void force() throws IOException {
-        Segment[] s = segments;
-        if (s.length > 0) {
-            s[s.length - 1].force();
+        if (unforced) {
+            Segment[] s = segments;
+            if (s.length > 0) {
+                s[s.length - 1].force();
+            }
+            unforced = false;
         }
         syncedIndex = lastIndex;
     }
