@@ -45,7 +45,8 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--port", description = "With --role: port to listen on (0 picks a free one).")
     Integer port;
 
-    @Option(names = "--id", description = "With --peers: this node's id, one of those in --peers.")
+    @Option(names = "--id", description = "With --peers: this node's id, one of those in --peers. An id is 1-62 letters, digits,"
+            + " '.', '_' or '-', starting with a letter or digit.")
     String id;
 
     @Option(names = "--peers", split = ",", paramLabel = "ID=HOST:PORT", converter = PeerConverter.class,
@@ -201,7 +202,7 @@ final class NodeCommand implements Callable<Integer> {
 
     /** A member of an elected cluster; the configuration checks the members (unique, this node among them, at least three). */
     private NodeConfig peerConfig() {
-        NodeConfig.checkName("id", id);
+        NodeConfig.checkMemberId("id", id);
         NodeConfig.Builder b = NodeConfig.peer(id, peers)
                 .electionTimeout(electionTimeout != null ? electionTimeout : NodeConfig.DEFAULT_ELECTION_TIMEOUT)
                 .detector(detector.toConfig());

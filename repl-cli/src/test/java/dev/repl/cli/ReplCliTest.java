@@ -173,6 +173,18 @@ class ReplCliTest {
     }
 
     @Test
+    void aMemberIdOutsideLettersDigitsDotsDashesAndUnderscoresIsAUsageError() {
+        // A leader is recorded as id#incarnation: with n and n#1 both members, a vote for one would admit the other.
+        assertUsageError("--peers: member id 'n#1' must be 1-62 letters, digits, '.', '_' or '-', starting with a letter or digit",
+                "node", "--id", "n", "--peers", "n=127.0.0.1:1,n#1=127.0.0.1:2,m=127.0.0.1:3", "--data-dir", "target/never-used",
+                "--print-config");
+        assertUsageError("--id: 'n#1' must be 1-62 letters", "node", "--id", "n#1", "--peers", "n=127.0.0.1:1,n#1=127.0.0.1:2,m=127.0.0.1:3",
+                "--data-dir", "target/never-used", "--print-config");
+        assertUsageError("--id: '-n' must be", "node", "--id", "-n", "--peers", "-n=127.0.0.1:1,n=127.0.0.1:2,m=127.0.0.1:3",
+                "--data-dir", "target/never-used", "--print-config");
+    }
+
+    @Test
     void nodeOptionsThatDoNotFitTheRoleAreUsageErrors() {
         assertUsageError("--once applies to followers only, and this node is a leader", "node", "--role", "leader", "--port", "0", "--once");
         assertUsageError("--leader-timeout applies to followers only", "node", "--role", "leader", "--port", "0", "--leader-timeout", "2s");

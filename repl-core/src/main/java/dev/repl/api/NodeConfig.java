@@ -1,6 +1,7 @@
 package dev.repl.api;
 
 import dev.repl.config.ReplicationConfig;
+import dev.repl.election.MemberId;
 import dev.repl.handshake.ClusterId;
 import dev.repl.handshake.Identity;
 import java.nio.file.Path;
@@ -82,7 +83,8 @@ public record NodeConfig(Mode mode, String name, NodeAddress listen, List<Peer> 
         Objects.requireNonNull(listen, "listen");
         Objects.requireNonNull(connections, "connections");
         Objects.requireNonNull(clusterId, "clusterId");
-        name = checkName(mode == Mode.PEER ? "id" : "name", Objects.requireNonNull(name, "name"));
+        name = mode == Mode.PEER ? checkMemberId("id", Objects.requireNonNull(name, "name"))
+                : checkName("name", Objects.requireNonNull(name, "name"));
         checkClusterId(clusterId);
         followers = List.copyOf(followers == null ? List.of() : followers);
         peers = List.copyOf(peers == null ? List.of() : peers);
@@ -116,6 +118,7 @@ public record NodeConfig(Mode mode, String name, NodeAddress listen, List<Peer> 
         Set<String> ids = new HashSet<>();
         Set<NodeAddress> addresses = new HashSet<>();
         for (Peer p : peers) {
+            checkMemberId("peers", p.name());
             if (!ids.add(p.name())) {
                 throw new InvalidSettingException("peers", p.name() + " is given twice");
             }
@@ -162,6 +165,22 @@ public record NodeConfig(Mode mode, String name, NodeAddress listen, List<Peer> 
             return Identity.checkName(name);
         } catch (IllegalArgumentException e) {
             throw new InvalidSettingException(setting, strip(e.getMessage(), "name "));
+        }
+    }
+
+    /**
+     * Checks a member's id (a peer's {@code id}, each of its {@code peers}): a vote records it, and
+     * the leader a member follows as {@code id#incarnation}, so an id has no '#'.
+     *
+     * @param setting what the id is ({@code id}, {@code peers}), for the message
+     * @return the id
+     * @throws InvalidSettingException when it is not 1-62 letters, digits, '.', '_' or '-', starting with a letter or digit
+     */
+    public static String checkMemberId(String setting, String id) {
+        try {
+            return MemberId.check(id);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidSettingException(setting, setting.equals("id") ? strip(e.getMessage(), "member id ") : e.getMessage());
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.repl.election;
 
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
@@ -33,6 +34,9 @@ import java.util.concurrent.TimeUnit;
  *   <li>Two nodes that stand for the same term at once with the same log would each grant the
  *       other's pre-vote, campaign, and split the vote; of such two, only the lower id is granted
  *       the pre-vote. A pre-vote changes nothing durable, so this only saves a round.</li>
+ *   <li>Only members are voted for, followed, or counted toward a majority, and ids are compared
+ *       exactly ({@link MemberId}): an id that is not a member could be recorded as a vote and
+ *       read back as a member's, and two leaders could win one term.</li>
  *   <li>Any message of a later term makes a node a follower in that term.</li>
  *   <li>A node whose log or state machine failed steps down and never stands again
  *       ({@link #cannotLead(String, long)}): leading, it would refuse every write while its heartbeats kept the
@@ -141,6 +145,8 @@ public final class Election {
         if (peers.contains(self)) {
             throw new IllegalArgumentException(self + " is among its own peers");
         }
+        MemberId.check(self);
+        peers.forEach(MemberId::check);
         this.self = Objects.requireNonNull(self);
         this.peers = List.copyOf(peers);
         this.timeoutNanos = timeoutNanos;
@@ -212,11 +218,11 @@ public final class Election {
     /**
      * The leader of {@code term} was heard from (a heartbeat, or its replication stream).
      *
-     * @return false when {@code term} is older than this node's: the leader is stale
+     * @return false when {@code term} is older than this node's (the leader is stale), or {@code from} is not a member
      */
     public boolean leaderHeard(long term, String from, long now) {
         catchUp(now);
-        if (term < this.term) {
+        if (term < this.term || !from.equals(self) && !peers.contains(from)) {
             return false;
         }
         if (term > this.term && !save(term, from)) {
@@ -326,6 +332,11 @@ public final class Election {
     public VoteResponse receive(VoteRequest r, long now) {
         catchUp(now);
         long term = this.term;
+        if (!peers.contains(r.candidate())) {
+            // Only a member may be voted for: a vote recorded for another id could be read as a member's.
+            return new VoteResponse(r.pre(), term, self, false, r.candidate().equals(self) ? "it has this node's own id " + self
+                    : r.candidate() + " is not a member (the members are " + members() + ")");
+        }
         String withheld = withheld();
         if (withheld != null) {
             return new VoteResponse(r.pre(), term, self, false, "this node votes again once a leader of a term after " + withheldThroughTerm
@@ -369,7 +380,7 @@ public final class Election {
             term = r.term();
         }
         String votedFor = storage.votedFor();
-        if (votedFor != null && !sameNode(votedFor, r.candidate())) {
+        if (votedFor != null && !MemberId.sameNode(votedFor, r.candidate())) {
             return new VoteResponse(false, term, self, false, "voted for " + votedFor + " in term " + term);
         }
         String behind = behind(r, logEnd());
@@ -396,6 +407,9 @@ public final class Election {
             }
             return;
         }
+        if (!peers.contains(r.voter())) {
+            return; // only members' votes make a majority
+        }
         boolean counts = r.pre() ? role == Role.PRE_CANDIDATE && r.term() == term + 1 : role == Role.CANDIDATE && r.term() == term;
         if (!counts) {
             return; // late, or for an earlier round
@@ -411,11 +425,6 @@ public final class Election {
             // Lost: wait for the next timeout as a follower; the winner, if any, will be heard.
             becomeFollower(now, term, null, (r.pre() ? "pre-vote" : "election") + " lost: " + r.voter() + ": " + r.reason());
         }
-    }
-
-    /** Whether {@code id} names {@code candidate}: a leader's streams say {@code name#incarnation}. */
-    public static boolean sameNode(String id, String candidate) {
-        return id.equals(candidate) || id.startsWith(candidate + "#") || candidate.startsWith(id + "#");
     }
 
     private static String behind(VoteRequest r, long[] end) {
@@ -500,6 +509,13 @@ public final class Election {
 
     private void resetTimer(long now) {
         deadline = now + timeoutNanos + (long) (random.nextDouble() * timeoutNanos);
+    }
+
+    private String members() {
+        List<String> all = new ArrayList<>(peers);
+        all.add(self);
+        all.sort(null);
+        return String.join(", ", all);
     }
 
     private int majority() {

@@ -11,6 +11,7 @@ import dev.repl.config.Addresses;
 import dev.repl.config.ReplicationConfig;
 import dev.repl.election.Election;
 import dev.repl.election.ElectionStatus;
+import dev.repl.failure.LogThrottle;
 import dev.repl.failure.RepeatedFailure;
 import dev.repl.kv.KvServer;
 import dev.repl.kv.KvService;
@@ -40,6 +41,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * A node that elects its leader with its peers (Raft). It listens on its address in every role —
@@ -86,6 +88,9 @@ public final class PeerNode implements AutoCloseable {
     private final NodeServer server;
     private final VoteCaller votes;
     private final KvServer clients;
+    private final MemberClaims claims;
+    /** A member left out of the others' --peers is refused every second: its refusals are logged once a minute per peer. */
+    private final LogThrottle refusals = LogThrottle.perMinute();
     private volatile LeaderLog leaderLog;
     private volatile LeaderNode links;
     private volatile Election.Status view;
@@ -110,6 +115,7 @@ public final class PeerNode implements AutoCloseable {
             return t;
         });
         List<String> ids = config.peers().stream().map(Peer::name).toList();
+        this.claims = MemberClaims.logged(config.id(), ids);
         this.election = new Election(config.id(), ids, timeoutNanos, new DurableVote(), new LogEnd(), new Effects(),
                 new java.util.Random(ThreadLocalRandom.current().nextLong()));
         LogCut cut = replica.segments().cut();
@@ -247,7 +253,8 @@ public final class PeerNode implements AutoCloseable {
         } else if (election.role() != Election.Role.LEADER) {
             LeaderTracker.Status s = server.leader();
             LeaderTracker.Seen seen = s.leader();
-            if (s.state() == LeaderTracker.State.UP && seen != null && seen.lastHeartbeatAgeMs() < timeoutMs) {
+            if (s.state() == LeaderTracker.State.UP && seen != null && seen.lastHeartbeatAgeMs() < timeoutMs
+                    && claims.refusal(seen.name(), "heartbeats", seen.address()) == null) {
                 election.leaderHeard(seen.term(), seen.name(), now - TimeUnit.MILLISECONDS.toNanos(seen.lastHeartbeatAgeMs()));
             }
         }
@@ -361,9 +368,17 @@ public final class PeerNode implements AutoCloseable {
         public void send(String peer, Election.VoteRequest request) {
             Peer to = config.peers().stream().filter(p -> p.name().equals(peer)).findFirst().orElseThrow();
             votes.ask(to, request, answer -> {
+                if (!answer.voter().equals(peer)) {
+                    if (refusals.allow(peer + " as " + answer.voter())) {
+                        log.warn("{}: {} at {} answered a vote request as {}; its answer does not count (is its --id wrong?)", config.id(),
+                                peer, to.address(), answer.voter());
+                    }
+                    return;
+                }
                 if (!answer.granted()) {
-                    log.info("{}: {} refused its {}vote for term {}: {}", config.id(), peer, request.pre() ? "pre-" : "", request.term(),
-                            answer.reason());
+                    boolean again = !refusals.allow(peer);
+                    log.atLevel(again ? Level.DEBUG : Level.INFO).log("{}: {} refused its {}vote for term {}: {}{}", config.id(), peer,
+                            request.pre() ? "pre-" : "", request.term(), answer.reason(), again ? "" : " (logged once a minute per peer)");
                 }
                 onThread(() -> election.receive(answer, System.nanoTime()));
             });
@@ -405,6 +420,16 @@ public final class PeerNode implements AutoCloseable {
         @Override
         public void leaderStream(String leader, long term) {
             onThread(() -> election.leaderHeard(term, leader, System.nanoTime()));
+        }
+
+        @Override
+        public String refusal(String id, String what, String from) {
+            return claims.refusal(id, what, from);
+        }
+
+        @Override
+        public void conflict(String id, String detail) {
+            claims.conflict(id, detail);
         }
     }
 }

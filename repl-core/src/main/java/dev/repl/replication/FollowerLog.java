@@ -27,7 +27,9 @@ import org.slf4j.LoggerFactory;
  * durable on the log's writer thread ({@link AppendRules}) and answered with the index it
  * brought the log to; what the leader says is committed, up to there, is applied. A node follows
  * one leader per term, durably ({@link Replica#follow}): a stream of an older term, or of another
- * leader (another name or incarnation) in the term it follows, is refused with its own term.
+ * leader (another name or incarnation) in the term it follows, is refused with its own term. A
+ * member that elects its leader also refuses, before it records anything, the streams and vote
+ * requests of an id that is not one of the other members ({@link Peers#refusal}).
  */
 public final class FollowerLog implements ReplicationStreams {
 
@@ -44,6 +46,18 @@ public final class FollowerLog implements ReplicationStreams {
 
         /** A leader's stream in {@code term} was accepted: the leader is alive. */
         void leaderStream(String leader, long term);
+
+        /**
+         * Why {@code id} may not ask this node for a vote or lead it (it is not one of the other
+         * members), or null when it may. The implementation logs a refusal.
+         *
+         * @param what what it sent, for the log
+         * @param from where it came from, for the log
+         */
+        String refusal(String id, String what, String from);
+
+        /** Two live connections claim to be member {@code id}. The implementation logs it. */
+        void conflict(String id, String detail);
     }
 
     private final String nodeName;
@@ -129,6 +143,19 @@ public final class FollowerLog implements ReplicationStreams {
             if (peers == null) {
                 throw new ProtocolException(request.candidate() + " asked for a vote, but this node has a fixed leader (started with --role)");
             }
+            String what = request.pre() ? "a pre-vote request" : "a vote request";
+            String stranger = peers.refusal(request.candidate(), what, remote());
+            if (stranger != null) {
+                ctx.writeAndFlush(ReplicationCodec.voted(ctx.alloc(), new Election.VoteResponse(request.pre(), replica.currentTerm(), nodeName,
+                        false, stranger))).addListener(ChannelFutureListener.CLOSE);
+                return;
+            }
+            Stream leading = active;
+            if (leading != null && leading.from.name().equals(request.candidate()) && leading.ctx.channel().isActive()) {
+                // A leader does not stand while it leads: another process sent this.
+                peers.conflict(request.candidate(), what + " from " + remote() + " while its stream as leader of term " + leading.from.term()
+                        + " from " + leading.remote() + " is live");
+            }
             peers.vote(request).whenComplete((answer, failure) -> ctx.executor().execute(() -> {
                 if (failure != null) {
                     fail(failure);
@@ -139,6 +166,9 @@ public final class FollowerLog implements ReplicationStreams {
         }
 
         private void leader(ReplicationCodec.Leader hello) {
+            if (peers != null && !memberMayLead(hello)) {
+                return;
+            }
             replica.follow(hello.term(), hello.id(), peers != null).whenComplete((follows, failure) -> ctx.executor().execute(() -> {
                 if (failure != null) {
                     fail(failure);
@@ -167,6 +197,30 @@ public final class FollowerLog implements ReplicationStreams {
                                 hello.term(), Addresses.format(ctx.channel().remoteAddress()), last);
                 ctx.writeAndFlush(ReplicationCodec.position(ctx.alloc(), new ReplicationCodec.Position(hello.term(), last, lastTerm, true)));
             }));
+        }
+
+        /**
+         * Refuses a stream from an id that is not one of the other members, before anything is
+         * recorded; notes a second live stream claiming the id of the leader it follows.
+         */
+        private boolean memberMayLead(ReplicationCodec.Leader hello) {
+            if (peers.refusal(hello.name(), "a replication stream", remote()) != null) {
+                long last = replica.writer().durableIndex();
+                ctx.writeAndFlush(ReplicationCodec.position(ctx.alloc(), new ReplicationCodec.Position(replica.currentTerm(), last,
+                        replica.segments().termAt(last), false))).addListener(ChannelFutureListener.CLOSE);
+                return false;
+            }
+            Stream leading = active;
+            if (leading != null && leading.from.name().equals(hello.name()) && !leading.leaderId.equals(hello.id())
+                    && leading.ctx.channel().isActive()) {
+                peers.conflict(hello.name(), "a replication stream as " + hello.id() + " (term " + hello.term() + ") from " + remote()
+                        + " while the one as " + leading.leaderId + " (term " + leading.from.term() + ") from " + leading.remote() + " is live");
+            }
+            return true;
+        }
+
+        private String remote() {
+            return Addresses.format(ctx.channel().remoteAddress());
         }
 
         /** Tells a leader this node will not follow it, and why, in its position frame; then closes the stream. */

@@ -2,7 +2,7 @@ package dev.repl.replication;
 
 import dev.repl.api.LogOptions;
 import dev.repl.api.StateMachine;
-import dev.repl.election.Election;
+import dev.repl.election.MemberId;
 import dev.repl.log.DataDir;
 import dev.repl.log.LogWriter;
 import dev.repl.log.SegmentedLog;
@@ -168,10 +168,10 @@ public final class Replica implements AutoCloseable {
             if (term < m.currentTerm()) {
                 return false;
             }
-            boolean votedForAnother = m.votedFor() != null && !Election.sameNode(m.votedFor(), leaderId);
+            boolean votedForAnother = m.votedFor() != null && !MemberId.sameNode(m.votedFor(), leaderId);
             // A vote given to another candidate does not keep out the leader a majority elected; a
             // leader already followed in this term does (a leader's id is name#incarnation).
-            if (term == m.currentTerm() && votedForAnother && (!elected || m.votedFor().contains("#"))) {
+            if (term == m.currentTerm() && votedForAnother && (!elected || MemberId.incarnationOf(m.votedFor()) != null)) {
                 return false;
             }
             if (term != m.currentTerm() || !leaderId.equals(m.votedFor())) {
@@ -195,7 +195,7 @@ public final class Replica implements AutoCloseable {
                 return false;
             }
             if (term == m.currentTerm() && m.votedFor() != null) {
-                return votedFor == null || Election.sameNode(m.votedFor(), votedFor);
+                return votedFor == null || MemberId.sameNode(m.votedFor(), votedFor);
             }
             if (term != m.currentTerm() || votedFor != null) {
                 newTerm(term);

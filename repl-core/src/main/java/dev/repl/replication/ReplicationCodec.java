@@ -57,7 +57,10 @@ public final class ReplicationCodec {
         }
     }
 
-    /** @param accepted false: the follower follows another leader in this term, or a later term; {@code term} says which */
+    /**
+     * @param accepted false: the follower follows another leader in this term, or a later term ({@code term} says which),
+     *                 or the leader is not one of its members
+     */
     public record Position(long term, long lastIndex, long lastTerm, boolean accepted) {
     }
 

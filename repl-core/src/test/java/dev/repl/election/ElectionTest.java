@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -166,6 +167,22 @@ class ElectionTest {
     }
 
     @Test
+    void anIdThatAnotherIdPrefixesWithAHashNeverGetsASecondVoteInTheTerm() {
+        // A recorded vote reads "n" for candidate n, "n#1f" for the leader n became: with n#1 a member, the two would read alike.
+        SimulatedCluster.Disk disk = new SimulatedCluster.Disk();
+        Election voter = new Election("v", List.of("n", "m"), SimulatedCluster.TIMEOUT, disk, new SimulatedCluster.Log(), noEffects(),
+                new Random(1));
+        voter.start(0);
+        Election.VoteResponse first = voter.receive(new Election.VoteRequest(false, 1, "n#1", 0, 0), 0);
+        Election.VoteResponse second = voter.receive(new Election.VoteRequest(false, 1, "n", 0, 0), 0);
+        assertFalse(first.granted() && second.granted(), "two votes in term 1: " + disk.votedFor);
+        assertTrue(second.granted(), "the member's vote");
+        assertEquals("n", disk.votedFor);
+        assertThrows(IllegalArgumentException.class, () -> new Election("v", List.of("n", "n#1"), SimulatedCluster.TIMEOUT, disk,
+                new SimulatedCluster.Log(), noEffects(), new Random(1)), "a member id with a '#' cannot be told from a leader's");
+    }
+
+    @Test
     void aVoteRequestOlderThanTheVotersTermIsRefusedWithItsTerm() {
         SimulatedCluster.Disk disk = new SimulatedCluster.Disk();
         disk.term = 7;
@@ -200,13 +217,17 @@ class ElectionTest {
         SimulatedCluster c = new SimulatedCluster(42, "n1", "n2", "n3");
         c.runMillis(3_000);
         SimulatedCluster.Node leader = c.agreedLeader();
+        List<SimulatedCluster.Node> followers = c.nodes().stream().filter(n -> n != leader).toList();
+        String candidate = followers.get(1).id;
         // While a majority hears the leader, a later term's request is ignored (the lease rule) ...
-        Election.VoteResponse r = leader.election.receive(new Election.VoteRequest(false, leader.election.term() + 5, "x", 99, 99), c.now);
+        Election.VoteResponse r = leader.election.receive(new Election.VoteRequest(false, leader.election.term() + 5, candidate, 99, 99),
+                c.now);
         assertFalse(r.granted());
         assertEquals(Election.Role.LEADER, leader.election.role());
         // ... and pre-votes are refused by followers that hear it.
-        SimulatedCluster.Node follower = c.nodes().stream().filter(n -> n != leader).findFirst().orElseThrow();
-        Election.VoteResponse pre = follower.election.receive(new Election.VoteRequest(true, leader.election.term() + 1, "x", 99, 99), c.now);
+        SimulatedCluster.Node follower = followers.get(0);
+        Election.VoteResponse pre = follower.election.receive(new Election.VoteRequest(true, leader.election.term() + 1, candidate, 99, 99),
+                c.now);
         assertFalse(pre.granted());
         assertTrue(pre.reason().contains(leader.id + " leads"), pre.reason());
     }
@@ -336,10 +357,51 @@ class ElectionTest {
         long term = leader.election.term();
         assertTrue(leader.election.leaderHeard(term, leader.id, c.now), "its own heartbeat echoed changes nothing");
         assertEquals(Election.Role.LEADER, leader.election.role());
-        assertTrue(leader.election.leaderHeard(term + 1, "n9", c.now));
+        List<SimulatedCluster.Node> others = c.nodes().stream().filter(n -> n != leader).toList();
+        assertTrue(leader.election.leaderHeard(term + 1, others.get(0).id, c.now));
         assertEquals(Election.Role.FOLLOWER, leader.election.role());
-        assertEquals("n9", leader.election.leader());
-        assertFalse(leader.election.leaderHeard(term, "n8", c.now), "a leader of an older term is stale");
+        assertEquals(others.get(0).id, leader.election.leader());
+        assertFalse(leader.election.leaderHeard(term, others.get(1).id, c.now), "a leader of an older term is stale");
+    }
+
+    @Test
+    void aStrangerIsNeitherVotedForNorFollowedNorCounted() {
+        SimulatedCluster.Disk disk = new SimulatedCluster.Disk();
+        Election v = new Election("v", List.of("a", "b"), SimulatedCluster.TIMEOUT, disk, new SimulatedCluster.Log(), noEffects(),
+                new Random(1));
+        v.start(0);
+        Election.VoteResponse stranger = v.receive(new Election.VoteRequest(true, 1, "z", 0, 0), 0);
+        assertFalse(stranger.granted());
+        assertEquals("z is not a member (the members are a, b, v)", stranger.reason());
+        assertEquals("it has this node's own id v", v.receive(new Election.VoteRequest(false, 1, "v", 0, 0), 0).reason());
+        assertFalse(v.leaderHeard(3, "z", 0), "a stranger's stream or heartbeats");
+        assertEquals(0, disk.term, "nothing recorded for a stranger");
+        assertNull(v.leader());
+
+        v.tick(3 * SimulatedCluster.TIMEOUT); // stands
+        assertEquals(Election.Role.PRE_CANDIDATE, v.role());
+        v.receive(new Election.VoteResponse(true, 1, "z", true, ""), 3 * SimulatedCluster.TIMEOUT);
+        assertEquals(Election.Role.PRE_CANDIDATE, v.role(), "a stranger's pre-vote makes no majority");
+        v.receive(new Election.VoteResponse(true, 1, "a", true, ""), 3 * SimulatedCluster.TIMEOUT);
+        assertEquals(Election.Role.CANDIDATE, v.role(), "a member's does");
+    }
+
+    @Test
+    void aRecordedVoteNamesACandidateOrTheLeaderItBecameExactly() {
+        assertTrue(MemberId.sameNode("n", "n#1f"), "the candidate voted for, as leader");
+        assertTrue(MemberId.sameNode("n#1f", "n"));
+        assertFalse(MemberId.sameNode("n#1f", "n#2e"), "two incarnations are two leaders");
+        assertFalse(MemberId.sameNode("n1#1f", "n"), "not a prefix");
+        assertFalse(MemberId.sameNode("n", "n1"));
+        assertEquals("n", MemberId.memberOf("n#1f"));
+        assertEquals("1f", MemberId.incarnationOf("n#1f"));
+        assertNull(MemberId.incarnationOf("n"));
+        for (String bad : new String[] {"n#1", "", "-n", ".n", "n m", "n/1", "é", "x".repeat(63)}) {
+            assertFalse(MemberId.isValid(bad), bad);
+        }
+        for (String good : new String[] {"n1", "N", "db-1.east_2", "0", "x".repeat(62)}) {
+            assertTrue(MemberId.isValid(good), good);
+        }
     }
 
     private static Election.Effects noEffects() {

@@ -44,7 +44,7 @@ final class SimulatedCluster {
             if (term < this.term) {
                 throw new AssertionError("term went back from " + this.term + " to " + term);
             }
-            if (term == this.term && this.votedFor != null && votedFor != null && !Election.sameNode(this.votedFor, votedFor)) {
+            if (term == this.term && this.votedFor != null && votedFor != null && !MemberId.sameNode(this.votedFor, votedFor)) {
                 throw new AssertionError("a second vote in term " + term + ": " + this.votedFor + " then " + votedFor);
             }
             this.term = term;
