@@ -106,8 +106,11 @@ public final class SegmentedLog implements AutoCloseable {
                 lastIndex = first - 1;
                 lastTerm = 0;
             } else if (first != lastIndex + 1) {
-                throw new LogCorruptException(file + ": starts at index " + first + " but the segment before it ends at " + lastIndex
-                        + " (a segment is missing)");
+                Segment before = into.get(into.size() - 1);
+                throw new LogCorruptException(first > lastIndex + 1
+                        ? before.file() + " is corrupt at offset " + before.size() + ": it ends at index " + lastIndex + " but the next segment, "
+                                + file.getFileName() + ", starts at " + first + " (the file was cut short, or a segment is missing)"
+                        : file + ": starts at index " + first + " but the segment before it ends at " + lastIndex);
             }
             Segment segment = Segment.open(file, first);
             into.add(segment);

@@ -353,6 +353,23 @@ class SegmentedLogTest {
     }
 
     @Test
+    void aSealedSegmentCutShortAtARecordsEndIsCorruptionNamingIt() throws IOException {
+        write(100);
+        List<Path> files;
+        try (SegmentedLog log = open()) {
+            files = log.files();
+        }
+        Path sealed = files.get(0);
+        int first = recordSize(sealed);
+        try (FileChannel ch = FileChannel.open(sealed, StandardOpenOption.WRITE)) {
+            ch.truncate(first);
+        }
+        LogCorruptException e = assertThrows(LogCorruptException.class, this::open);
+        assertTrue(e.getMessage().startsWith(sealed + " is corrupt at offset " + first + ": it ends at index 1 but the next segment"),
+                e.getMessage());
+    }
+
+    @Test
     void compactionDropsWholeSegmentsBeforeTheSnapshotAndTheLogContinues() throws IOException {
         write(100);
         try (SegmentedLog log = open()) {
