@@ -51,12 +51,14 @@ public final class DataDir implements AutoCloseable {
     private static final String META = "meta.json";
 
     private final Path dir;
+    private final Fsync fsync;
     private final FileChannel lockFile;
     private final FileLock lock;
     private volatile Metadata metadata;
 
-    private DataDir(Path dir, FileChannel lockFile, FileLock lock, Metadata metadata) {
+    private DataDir(Path dir, Fsync fsync, FileChannel lockFile, FileLock lock, Metadata metadata) {
         this.dir = dir;
+        this.fsync = fsync;
         this.lockFile = lockFile;
         this.lock = lock;
         this.metadata = metadata;
@@ -65,9 +67,10 @@ public final class DataDir implements AutoCloseable {
     /**
      * Opens (creating if needed) and locks the directory of a node of {@code clusterId}.
      *
+     * @param fsync how it, the log and the snapshots in it are made durable
      * @throws IllegalStateException naming the directory when another node uses it, or it belongs to another cluster
      */
-    public static DataDir open(Path dir, String clusterId) throws IOException {
+    public static DataDir open(Path dir, String clusterId, Fsync fsync) throws IOException {
         Files.createDirectories(dir.resolve("log"));
         Files.createDirectories(dir.resolve("snapshots"));
         FileChannel lockFile = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -92,9 +95,9 @@ public final class DataDir implements AutoCloseable {
                 }
             } else {
                 metadata = new Metadata(clusterId, 0, null);
-                write(dir, metadata);
+                write(dir, metadata, fsync);
             }
-            return new DataDir(dir, lockFile, lock, metadata);
+            return new DataDir(dir, fsync, lockFile, lock, metadata);
         } catch (IOException | RuntimeException e) {
             lock.release();
             lockFile.close();
@@ -118,33 +121,29 @@ public final class DataDir implements AutoCloseable {
         return metadata;
     }
 
+    /** How everything in this directory is made durable. */
+    public Fsync fsync() {
+        return fsync;
+    }
+
     /** Replaces the metadata durably. Blocks on disk: the log's writer thread calls it, in order with the log. */
     public void save(Metadata next) throws IOException {
-        write(dir, next);
+        write(dir, next, fsync);
         metadata = next;
     }
 
-    private static void write(Path dir, Metadata metadata) throws IOException {
+    private static void write(Path dir, Metadata metadata, Fsync fsync) throws IOException {
         Path tmp = dir.resolve(META + ".tmp");
         try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
             out.write(ByteBuffer.wrap(JSON.writeValueAsString(metadata).getBytes(StandardCharsets.UTF_8)));
-            out.force(true);
+            fsync.file(tmp, out, true);
         }
         try {
             Files.move(tmp, dir.resolve(META), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(tmp, dir.resolve(META), StandardCopyOption.REPLACE_EXISTING);
         }
-        forceDirectory(dir);
-    }
-
-    /** Makes a rename or a new file in {@code dir} durable (Linux: fsync of the directory). */
-    public static void forceDirectory(Path dir) throws IOException {
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
-        } catch (IOException e) {
-            // Some file systems cannot open a directory for reading; there the rename is what durability there is.
-        }
+        fsync.directory(dir);
     }
 
     @Override

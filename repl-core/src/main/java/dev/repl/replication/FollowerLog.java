@@ -242,7 +242,7 @@ public final class FollowerLog implements ReplicationStreams {
                 if (!m.last()) {
                     return null;
                 }
-                incoming.force(true);
+                store.forceIncoming(incoming);
                 closeIncoming();
                 SnapshotStore.Snapshot accepted = store.acceptIncoming(m.lastIndex(), m.lastTerm());
                 if (log.termAt(m.lastIndex()) == m.lastTerm()) {

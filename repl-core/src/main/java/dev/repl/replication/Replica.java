@@ -4,6 +4,7 @@ import dev.repl.api.LogOptions;
 import dev.repl.api.StateMachine;
 import dev.repl.election.Election;
 import dev.repl.log.DataDir;
+import dev.repl.log.Fsync;
 import dev.repl.log.LogWriter;
 import dev.repl.log.SegmentedLog;
 import dev.repl.state.SnapshotStore;
@@ -67,9 +68,15 @@ public final class Replica implements AutoCloseable {
      * @throws IllegalStateException when the directory is another cluster's, or in use
      */
     public static Replica open(String name, Path dir, String clusterId, StateMachine stateMachine, LogOptions options) throws IOException {
-        DataDir dataDir = DataDir.open(dir, clusterId);
+        return open(name, dir, clusterId, stateMachine, options, Fsync.ofDisk());
+    }
+
+    /** As {@link #open(String, Path, String, StateMachine, LogOptions)}, forcing everything in the directory through {@code fsync}. */
+    public static Replica open(String name, Path dir, String clusterId, StateMachine stateMachine, LogOptions options, Fsync fsync)
+            throws IOException {
+        DataDir dataDir = DataDir.open(dir, clusterId, fsync);
         try {
-            SnapshotStore snapshots = new SnapshotStore(dataDir.snapshotDir());
+            SnapshotStore snapshots = new SnapshotStore(dataDir.snapshotDir(), fsync);
             Optional<SnapshotStore.Snapshot> latest = snapshots.latest();
             long base = 0;
             long baseTerm = 0;
@@ -83,7 +90,7 @@ public final class Replica implements AutoCloseable {
                 baseTerm = s.term();
                 digest = s.digest();
             }
-            SegmentedLog segments = SegmentedLog.open(dataDir.logDir(), options.segmentBytes(), base, baseTerm);
+            SegmentedLog segments = SegmentedLog.open(dataDir.logDir(), options.segmentBytes(), base, baseTerm, fsync);
             log.info("{}: log {}..{} (term {}), snapshot at {}, term {} in {}", name, segments.firstIndex(), segments.lastIndex(),
                     segments.lastTerm(), base, dataDir.metadata().currentTerm(), dir);
             return new Replica(name, dataDir, snapshots, segments, stateMachine, options, base, digest);

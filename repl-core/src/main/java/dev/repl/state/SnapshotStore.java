@@ -1,6 +1,6 @@
 package dev.repl.state;
 
-import dev.repl.log.DataDir;
+import dev.repl.log.Fsync;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -59,9 +59,12 @@ public final class SnapshotStore {
     }
 
     private final Path dir;
+    private final Fsync fsync;
 
-    public SnapshotStore(Path dir) {
+    /** @param fsync how the snapshots are made durable: the data directory's */
+    public SnapshotStore(Path dir, Fsync fsync) {
         this.dir = dir;
+        this.fsync = fsync;
     }
 
     /** The newest whole snapshot, checksum verified; damaged ones are skipped with a warning. */
@@ -129,7 +132,7 @@ public final class SnapshotStore {
             bodyBytes = counted.count;
             crc = (int) check.getValue();
             out.write(header(index, term, digest, crc, bodyBytes), 0);
-            out.force(true);
+            fsync.file(tmp, out, true);
         }
         return install(tmp, index, term);
     }
@@ -151,6 +154,11 @@ public final class SnapshotStore {
         return dir.resolve(INCOMING);
     }
 
+    /** Forces what was received into {@link #incoming} so far, before {@link #acceptIncoming}. */
+    public void forceIncoming(FileChannel channel) throws IOException {
+        fsync.file(incoming(), channel, true);
+    }
+
     /** Checks a received snapshot and puts it in place; a damaged one is refused and deleted. */
     public Snapshot acceptIncoming(long index, long term) throws IOException {
         Snapshot received = verify(incoming());
@@ -165,7 +173,7 @@ public final class SnapshotStore {
     private synchronized Snapshot install(Path tmp, long index, long term) throws IOException {
         Path file = dir.resolve(String.format("%020d-%020d.snap", index, term));
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        DataDir.forceDirectory(dir);
+        fsync.directory(dir);
         Snapshot installed = verify(file);
         try (Stream<Path> listing = Files.list(dir)) {
             for (Path old : listing.toList()) {
