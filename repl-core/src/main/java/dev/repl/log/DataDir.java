@@ -71,8 +71,10 @@ public final class DataDir implements AutoCloseable {
      * @throws IllegalStateException naming the directory when another node uses it, or it belongs to another cluster
      */
     public static DataDir open(Path dir, String clusterId, Fsync fsync) throws IOException {
-        Files.createDirectories(dir.resolve("log"));
-        Files.createDirectories(dir.resolve("snapshots"));
+        // Each new directory forced into its parent: a segment or snapshot forced into a directory a
+        // power loss then takes away would be lost with it.
+        fsync.createDirectories(dir.resolve("log"));
+        fsync.createDirectories(dir.resolve("snapshots"));
         FileChannel lockFile = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock lock;
         try {

@@ -50,6 +50,7 @@ public final class Replica implements AutoCloseable {
         this.segments = segments;
         this.stateMachine = stateMachine;
         this.writer = new LogWriter(name, segments);
+        dataDir.fsync().onFailure(writer::fsyncFailed); // the applier's snapshots too: any failed fsync stops the log
         this.tail = new TailCache(options.maxInflightBytes());
         this.applier = new Applier(name, segments, tail, stateMachine, snapshots, this::compactUpTo, options.snapshotEvery(),
                 options.retainEntries(), appliedIndex, digest);
