@@ -276,7 +276,7 @@ public final class Replica implements AutoCloseable {
                 snapshotIndex(), digest(), segments.sizeBytes(), writer.forces(), any ? fsync.getValueAtPercentile(50) : -1,
                 any ? fsync.getValueAtPercentile(99) : -1, any ? batches.getValueAtPercentile(50) : -1, any ? batches.getMaxValue() : -1,
                 failure == null ? null : failure.getMessage(), Distribution.of(fsync, Distribution.FSYNC_SECONDS, 1e-6),
-                Distribution.of(batches, Distribution.BATCH_ENTRIES, 1));
+                Distribution.of(batches, Distribution.BATCH_ENTRIES, 1), snapshots.rejected());
     }
 
     private void compactUpTo(long index, long term) {

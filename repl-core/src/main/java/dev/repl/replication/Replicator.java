@@ -497,6 +497,15 @@ final class Replicator {
             endSnapshot();
             state = "replicating";
             leader.recomputeCommit();
+        } else if (!r.ok()) {
+            // It arrived damaged, and the follower deleted it: the next pump sends the newest snapshot again, from its first byte.
+            log.warn("{}: {} refused the snapshot at index {} as damaged on the way; sending it again", leader.name(), follower.name(),
+                    sent.lastIndex());
+            for (Sent dropped : inflight) {
+                inflightBytes -= dropped.bytes();
+            }
+            inflight.clear();
+            endSnapshot();
         }
         pump();
     }
