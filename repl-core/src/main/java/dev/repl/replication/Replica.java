@@ -66,7 +66,8 @@ public final class Replica implements AutoCloseable {
      * Opens the node's data directory, recovering its log and restoring its newest snapshot.
      *
      * @throws dev.repl.log.LogCorruptException naming the file and offset when the log is damaged before its end
-     * @throws IllegalStateException when the directory is another cluster's, or in use
+     * @param name the member: its data directory must be its own (or one written before members were recorded)
+     * @throws IllegalStateException when the directory is another cluster's or member's, or in use
      */
     public static Replica open(String name, Path dir, String clusterId, StateMachine stateMachine, LogOptions options) throws IOException {
         return open(name, dir, clusterId, stateMachine, options, Fsync.ofDisk());
@@ -75,7 +76,7 @@ public final class Replica implements AutoCloseable {
     /** As {@link #open(String, Path, String, StateMachine, LogOptions)}, forcing everything in the directory through {@code fsync}. */
     public static Replica open(String name, Path dir, String clusterId, StateMachine stateMachine, LogOptions options, Fsync fsync)
             throws IOException {
-        DataDir dataDir = DataDir.open(dir, clusterId, fsync);
+        DataDir dataDir = DataDir.open(dir, clusterId, name, fsync);
         try {
             SnapshotStore snapshots = new SnapshotStore(dataDir.snapshotDir(), fsync);
             Optional<SnapshotStore.Snapshot> latest = snapshots.latest();

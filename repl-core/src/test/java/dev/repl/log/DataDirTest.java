@@ -10,7 +10,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A member's data directory: created durably, tied to its cluster. */
+/** A member's data directory: created durably. */
 class DataDirTest {
 
     @TempDir
@@ -20,7 +20,7 @@ class DataDirTest {
     @Test
     void everyDirectoryItCreatesIsForcedIntoItsParent() throws Exception {
         Path dir = tmp.resolve("members").resolve("n1");
-        try (DataDir opened = DataDir.open(dir, "repl", new Fsync(disk))) {
+        try (DataDir opened = DataDir.open(dir, "repl", "n1", new Fsync(disk))) {
             assertTrue(Files.isDirectory(opened.logDir()) && Files.isDirectory(opened.snapshotDir()));
         }
         // members/ in tmp, n1/ in members/, log/ and snapshots/ in n1/ (and meta.json, renamed there last)
@@ -34,7 +34,7 @@ class DataDirTest {
     void aDirectoryFsyncThatFailsStopsTheStart() {
         Path dir = tmp.resolve("n1");
         disk.fail(tmp::equals);
-        FsyncFailedException e = assertThrows(FsyncFailedException.class, () -> DataDir.open(dir, "repl", new Fsync(disk)).close());
+        FsyncFailedException e = assertThrows(FsyncFailedException.class, () -> DataDir.open(dir, "repl", "n1", new Fsync(disk)).close());
         assertEquals("fsync of " + tmp + " failed: Input/output error", e.getMessage());
     }
 }
