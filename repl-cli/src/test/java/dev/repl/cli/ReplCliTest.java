@@ -12,10 +12,13 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The command line in-process: parsing, exit codes and what the user reads. */
 class ReplCliTest {
@@ -215,6 +218,19 @@ class ReplCliTest {
         assertUsageError("--tls-provider applies with --tls-cert, --tls-key and --tls-ca only", "heartbeat", "--tls-provider", "jdk");
         assertUsageError("--interval applies with --watch only", "status", "--interval", "2s");
         assertUsageError("--name: must not contain control characters", "node", "--role", "follower", "--port", "0", "--name", "a\tb");
+    }
+
+    @Test
+    void aDataDirOfAnotherMemberStopsTheStartWithOneLineNamingBoth(@TempDir Path tmp) throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("copy-of-n1"));
+        Files.writeString(dir.resolve("meta.json"), "{\"clusterId\":\"repl\",\"member\":\"n1\",\"currentTerm\":4,\"votedFor\":\"n1\"}");
+        String peers = "x1=127.0.0.1:" + freePort() + ",x2=127.0.0.1:" + freePort() + ",x3=127.0.0.1:" + freePort();
+        assertEquals(ExitCodes.ERROR, run("node", "--id", "x1", "--peers", peers, "--data-dir", dir.toString()));
+        assertEquals(List.of("repl: x1: cannot use data dir " + dir + ": data dir " + dir + " belongs to member 'n1', not 'x1' (--id)"), errLines());
+        err.getBuffer().setLength(0);
+        assertEquals(ExitCodes.ERROR, run("node", "--role", "follower", "--port", "0", "--name", "follower-2", "--data-dir", dir.toString()));
+        assertEquals(List.of("repl: follower-2: cannot use data dir " + dir + ": data dir " + dir + " belongs to member 'n1', not 'follower-2'"
+                + " (--name)"), errLines());
     }
 
     @Test

@@ -162,6 +162,14 @@ public final class NodeMetrics {
                         cb.call(log.fsyncs());
                     }
                 }).register(registry);
+        CounterWithCallback.builder().name("repl_snapshots_rejected_total")
+                .help("Snapshots received from a leader that arrived damaged (checksum, length, index or term): deleted and asked for again")
+                .callback(cb -> {
+                    LogStatus log = status.get().log();
+                    if (log != null) {
+                        cb.call(log.snapshotsRejected());
+                    }
+                }).register(registry);
         replicationGauge("repl_follower_match_index", "On a leader with a log: the last index the follower holds durably",
                 FollowerReplication::matchIndex, status);
         replicationGauge("repl_follower_lag_records", "On a leader with a log: entries the follower does not hold yet",

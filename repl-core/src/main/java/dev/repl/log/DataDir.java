@@ -13,23 +13,29 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * A node's data directory: {@code meta.json} (the cluster it belongs to, its current term and its
- * vote), {@code log/} (the segments) and {@code snapshots/}. A node holds a lock on it while it
- * runs, so two nodes never share one. Metadata is replaced atomically: written to a temporary
- * file, forced, renamed over the old one, and the directory forced.
+ * A node's data directory: {@code meta.json} (the cluster and the member it belongs to, its
+ * current term and its vote), {@code log/} (the segments) and {@code snapshots/}. A node holds a
+ * lock on it while it runs, so two nodes never share one. Metadata is replaced atomically:
+ * written to a temporary file, forced, renamed over the old one, and the directory forced.
  */
 public final class DataDir implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(DataDir.class);
 
     /**
      * What a node keeps across restarts besides its log.
      *
      * @param clusterId   the cluster whose data this is; another cluster's node refuses the directory
+     * @param member      the member whose data this is (its {@code --id}, or a fixed role's {@code --name}); another
+     *                    member refuses the directory. Null only as read from a directory written before it was recorded
      * @param currentTerm the latest term this node has seen
      * @param votedFor    whom it voted for in {@code currentTerm}, or null
      */
-    public record Metadata(String clusterId, long currentTerm, String votedFor) {
+    public record Metadata(String clusterId, String member, long currentTerm, String votedFor) {
 
         public Metadata {
             Objects.requireNonNull(clusterId, "clusterId");
@@ -39,11 +45,18 @@ public final class DataDir implements AutoCloseable {
         }
 
         public Metadata withTerm(long term) {
-            return new Metadata(clusterId, term, term == currentTerm ? votedFor : null);
+            return new Metadata(clusterId, member, term, term == currentTerm ? votedFor : null);
         }
 
         public Metadata withVote(long term, String candidate) {
-            return new Metadata(clusterId, term, candidate);
+            return new Metadata(clusterId, member, term, candidate);
+        }
+    }
+
+    /** The directory is another member's (a copy of it, most likely): its term, vote and log are not this member's. */
+    public static final class OtherMemberException extends IllegalStateException {
+        public OtherMemberException(String message) {
+            super(message);
         }
     }
 
@@ -51,25 +64,33 @@ public final class DataDir implements AutoCloseable {
     private static final String META = "meta.json";
 
     private final Path dir;
+    private final Fsync fsync;
     private final FileChannel lockFile;
     private final FileLock lock;
     private volatile Metadata metadata;
 
-    private DataDir(Path dir, FileChannel lockFile, FileLock lock, Metadata metadata) {
+    private DataDir(Path dir, Fsync fsync, FileChannel lockFile, FileLock lock, Metadata metadata) {
         this.dir = dir;
+        this.fsync = fsync;
         this.lockFile = lockFile;
         this.lock = lock;
         this.metadata = metadata;
     }
 
     /**
-     * Opens (creating if needed) and locks the directory of a node of {@code clusterId}.
+     * Opens (creating if needed) and locks the directory of {@code member} of {@code clusterId}. A
+     * directory written before members were recorded is taken as this member's.
      *
+     * @param fsync how it, the log and the snapshots in it are made durable
      * @throws IllegalStateException naming the directory when another node uses it, or it belongs to another cluster
+     * @throws OtherMemberException naming both when it belongs to another member
      */
-    public static DataDir open(Path dir, String clusterId) throws IOException {
-        Files.createDirectories(dir.resolve("log"));
-        Files.createDirectories(dir.resolve("snapshots"));
+    public static DataDir open(Path dir, String clusterId, String member, Fsync fsync) throws IOException {
+        Objects.requireNonNull(member, "member");
+        // Each new directory forced into its parent: a segment or snapshot forced into a directory a
+        // power loss then takes away would be lost with it.
+        fsync.createDirectories(dir.resolve("log"));
+        fsync.createDirectories(dir.resolve("snapshots"));
         FileChannel lockFile = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock lock;
         try {
@@ -90,11 +111,18 @@ public final class DataDir implements AutoCloseable {
                     throw new IllegalStateException("data dir " + dir + " belongs to cluster '" + metadata.clusterId() + "', not '" + clusterId
                             + "' (--cluster-id)");
                 }
+                if (metadata.member() == null) {
+                    metadata = new Metadata(metadata.clusterId(), member, metadata.currentTerm(), metadata.votedFor());
+                    write(dir, metadata, fsync);
+                    log.info("data dir {}: recorded as member '{}' (it was written before members were)", dir, member);
+                } else if (!metadata.member().equals(member)) {
+                    throw new OtherMemberException("data dir " + dir + " belongs to member '" + metadata.member() + "', not '" + member + "'");
+                }
             } else {
-                metadata = new Metadata(clusterId, 0, null);
-                write(dir, metadata);
+                metadata = new Metadata(clusterId, member, 0, null);
+                write(dir, metadata, fsync);
             }
-            return new DataDir(dir, lockFile, lock, metadata);
+            return new DataDir(dir, fsync, lockFile, lock, metadata);
         } catch (IOException | RuntimeException e) {
             lock.release();
             lockFile.close();
@@ -118,33 +146,29 @@ public final class DataDir implements AutoCloseable {
         return metadata;
     }
 
+    /** How everything in this directory is made durable. */
+    public Fsync fsync() {
+        return fsync;
+    }
+
     /** Replaces the metadata durably. Blocks on disk: the log's writer thread calls it, in order with the log. */
     public void save(Metadata next) throws IOException {
-        write(dir, next);
+        write(dir, next, fsync);
         metadata = next;
     }
 
-    private static void write(Path dir, Metadata metadata) throws IOException {
+    private static void write(Path dir, Metadata metadata, Fsync fsync) throws IOException {
         Path tmp = dir.resolve(META + ".tmp");
         try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
             out.write(ByteBuffer.wrap(JSON.writeValueAsString(metadata).getBytes(StandardCharsets.UTF_8)));
-            out.force(true);
+            fsync.file(tmp, out, true);
         }
         try {
             Files.move(tmp, dir.resolve(META), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(tmp, dir.resolve(META), StandardCopyOption.REPLACE_EXISTING);
         }
-        forceDirectory(dir);
-    }
-
-    /** Makes a rename or a new file in {@code dir} durable (Linux: fsync of the directory). */
-    public static void forceDirectory(Path dir) throws IOException {
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
-        } catch (IOException e) {
-            // Some file systems cannot open a directory for reading; there the rename is what durability there is.
-        }
+        fsync.directory(dir);
     }
 
     @Override

@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A failed write or fsync is final: the log's state on disk is unknown from then on, so every
  * change queued then or later fails with a {@link LogFailedException} and the node must stop
- * taking writes.
+ * taking writes. So is a failed fsync elsewhere in the data directory ({@link #fsyncFailed}).
  */
 public final class LogWriter implements AutoCloseable {
 
@@ -41,6 +41,8 @@ public final class LogWriter implements AutoCloseable {
                 completions.add(() -> done.complete(result));
             } catch (LogFailedException e) {
                 throw e;
+            } catch (FsyncFailedException e) {
+                throw new LogFailedException(e.getMessage(), e); // it names what failed
             } catch (IOException e) {
                 throw new LogFailedException("log write failed: " + e.getMessage(), e);
             } catch (RuntimeException e) {
@@ -60,6 +62,7 @@ public final class LogWriter implements AutoCloseable {
     private final Histogram batchSizes = new Histogram(1_000_000, 2);
     private volatile LongConsumer written = index -> { };
     private volatile LongConsumer durable = index -> { };
+    private final Object failing = new Object();
     private volatile LogFailedException failed;
     private volatile long forces;
     private volatile long durableIndex;
@@ -120,6 +123,14 @@ public final class LogWriter implements AutoCloseable {
     /** Forces so far: one per batch of changes. */
     public long forces() {
         return forces;
+    }
+
+    /**
+     * An fsync failed outside this thread (a snapshot's, written by the applier): the data
+     * directory can no longer be trusted, and the log stops as if its own fsync had failed.
+     */
+    public void fsyncFailed(FsyncFailedException e) {
+        stop(new LogFailedException(e.getMessage(), e));
     }
 
     /** Null while the log can be written; otherwise why not. */
@@ -195,16 +206,24 @@ public final class LogWriter implements AutoCloseable {
             if (counted) {
                 pendingBytes.addAndGet(-bytes);
             }
-            fail(e instanceof LogFailedException f ? f : new LogFailedException((e instanceof IOException ? "fsync failed: " : "log writer failed: ")
-                    + e.getMessage(), e), batch);
+            fail(e instanceof LogFailedException f ? f : new LogFailedException((e instanceof FsyncFailedException ? ""
+                    : e instanceof IOException ? "fsync failed: " : "log writer failed: ") + e.getMessage(), e), batch);
         }
     }
 
-    private void fail(LogFailedException e, List<Queued<?>> batch) {
-        if (failed == null) {
+    /** The first failure stays: it is the cause, what follows are its effects. */
+    private void stop(LogFailedException e) {
+        synchronized (failing) {
+            if (failed != null) {
+                return;
+            }
             failed = e;
-            log.error("{}: {}; this node takes no more writes", nodeName, e.getMessage());
         }
+        log.error("{}: {}; this node takes no more writes", nodeName, e.getMessage());
+    }
+
+    private void fail(LogFailedException e, List<Queued<?>> batch) {
+        stop(e);
         for (Queued<?> q : batch) {
             q.done().completeExceptionally(failed);
         }

@@ -25,16 +25,18 @@ final class Segment implements AutoCloseable {
     private final Path file;
     private final long firstIndex;
     private final FileChannel channel;
+    private final Fsync fsync;
     private volatile long size;
     private volatile long lastIndex;
     /** Offset of record {@code firstIndex + i * CHECKPOINT_EVERY} at {@code checkpoints[i]}. */
     private long[] checkpoints = new long[16];
     private int checkpointCount;
 
-    private Segment(Path file, long firstIndex, FileChannel channel) {
+    private Segment(Path file, long firstIndex, FileChannel channel, Fsync fsync) {
         this.file = file;
         this.firstIndex = firstIndex;
         this.channel = channel;
+        this.fsync = fsync;
         this.lastIndex = firstIndex - 1;
     }
 
@@ -55,17 +57,17 @@ final class Segment implements AutoCloseable {
         }
     }
 
-    static Segment create(Path dir, long firstIndex) throws IOException {
+    static Segment create(Path dir, long firstIndex, Fsync fsync) throws IOException {
         Path file = fileOf(dir, firstIndex);
         Segment segment = new Segment(file, firstIndex, FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
-                StandardOpenOption.WRITE));
+                StandardOpenOption.WRITE), fsync);
         // The new name must outlive a power loss with the records later forced into the file.
-        DataDir.forceDirectory(dir);
+        fsync.directory(dir);
         return segment;
     }
 
-    static Segment open(Path file, long firstIndex) throws IOException {
-        return new Segment(file, firstIndex, FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE));
+    static Segment open(Path file, long firstIndex, Fsync fsync) throws IOException {
+        return new Segment(file, firstIndex, FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE), fsync);
     }
 
     Path file() {
@@ -223,7 +225,7 @@ final class Segment implements AutoCloseable {
     }
 
     void force() throws IOException {
-        channel.force(false);
+        fsync.file(file, channel, false);
     }
 
     /** The file was cut at {@code size} by recovery. */
@@ -239,7 +241,7 @@ final class Segment implements AutoCloseable {
     void delete() throws IOException {
         close();
         Files.deleteIfExists(file);
-        DataDir.forceDirectory(file.getParent());
+        fsync.directory(file.getParent());
     }
 
     @Override

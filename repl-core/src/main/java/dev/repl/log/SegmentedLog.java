@@ -38,6 +38,7 @@ public final class SegmentedLog implements AutoCloseable {
 
     private final Path dir;
     private final long maxSegmentBytes;
+    private final Fsync fsync;
     private final TermIndex terms = new TermIndex();
     private volatile Segment[] segments;
     private volatile long baseIndex;
@@ -50,9 +51,10 @@ public final class SegmentedLog implements AutoCloseable {
     private boolean unforced;
     private LogCut cut;
 
-    private SegmentedLog(Path dir, long maxSegmentBytes, long baseIndex, long baseTerm, List<Segment> segments) {
+    private SegmentedLog(Path dir, long maxSegmentBytes, long baseIndex, long baseTerm, List<Segment> segments, Fsync fsync) {
         this.dir = dir;
         this.maxSegmentBytes = maxSegmentBytes;
+        this.fsync = fsync;
         this.baseIndex = baseIndex;
         this.baseTerm = baseTerm;
         this.segments = segments.toArray(Segment[]::new);
@@ -66,13 +68,18 @@ public final class SegmentedLog implements AutoCloseable {
      * @throws LogCorruptException naming the file and offset when a record before the end is bad
      */
     public static SegmentedLog open(Path dir, long maxSegmentBytes, long baseIndex, long baseTerm) throws IOException {
+        return open(dir, maxSegmentBytes, baseIndex, baseTerm, Fsync.ofDisk());
+    }
+
+    /** As {@link #open(Path, long, long, long)}, forcing through {@code fsync}. */
+    public static SegmentedLog open(Path dir, long maxSegmentBytes, long baseIndex, long baseTerm, Fsync fsync) throws IOException {
         Files.createDirectories(dir);
         List<Path> files;
         try (Stream<Path> listing = Files.list(dir)) {
             files = listing.filter(f -> Segment.firstIndexOf(f) >= 0).sorted(Comparator.comparingLong(Segment::firstIndexOf)).toList();
         }
         List<Segment> segments = new ArrayList<>();
-        SegmentedLog opened = new SegmentedLog(dir, maxSegmentBytes, baseIndex, baseTerm, segments);
+        SegmentedLog opened = new SegmentedLog(dir, maxSegmentBytes, baseIndex, baseTerm, segments, fsync);
         try {
             opened.recover(files, segments);
         } catch (IOException | RuntimeException e) {
@@ -112,7 +119,7 @@ public final class SegmentedLog implements AutoCloseable {
                                 + file.getFileName() + ", starts at " + first + " (the file was cut short, or a segment is missing)"
                         : file + ": starts at index " + first + " but the segment before it ends at " + lastIndex);
             }
-            Segment segment = Segment.open(file, first);
+            Segment segment = Segment.open(file, first, fsync);
             into.add(segment);
             scan(segment, last);
         }
@@ -366,7 +373,7 @@ public final class SegmentedLog implements AutoCloseable {
     private Segment current() throws IOException {
         Segment[] s = segments;
         if (s.length == 0) {
-            Segment first = Segment.create(dir, lastIndex + 1);
+            Segment first = Segment.create(dir, lastIndex + 1, fsync);
             segments = new Segment[] {first};
             return first;
         }
@@ -376,7 +383,7 @@ public final class SegmentedLog implements AutoCloseable {
     private Segment roll() throws IOException {
         Segment[] s = segments;
         s[s.length - 1].force();
-        Segment next = Segment.create(dir, lastIndex + 1);
+        Segment next = Segment.create(dir, lastIndex + 1, fsync);
         Segment[] rolled = Arrays.copyOf(s, s.length + 1);
         rolled[s.length] = next;
         segments = rolled;

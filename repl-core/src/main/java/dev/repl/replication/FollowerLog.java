@@ -100,6 +100,14 @@ public final class FollowerLog implements ReplicationStreams {
         return options.maxFrameBytes();
     }
 
+    /**
+     * What a snapshot chunk came to on the writer thread: written, with more to come; the whole
+     * snapshot installed; or the whole snapshot refused as damaged, and why.
+     */
+    private record Chunk(SnapshotStore.Snapshot installed, String refused) {
+        static final Chunk WRITTEN = new Chunk(null, null);
+    }
+
     /** One leader connection. All its methods run on the channel's event loop. */
     private final class Stream extends SimpleChannelInboundHandler<ByteBuf> {
 
@@ -280,7 +288,7 @@ public final class FollowerLog implements ReplicationStreams {
             SnapshotStore store = replica.snapshots();
             long leaderTerm = from.term();
             String leaderId = this.leaderId;
-            CompletableFuture<SnapshotStore.Snapshot> written = replica.writer().submit(log -> {
+            CompletableFuture<Chunk> written = replica.writer().submit(log -> {
                 checkStillFollows(leaderId, leaderTerm);
                 if (m.offset() == 0) {
                     closeIncoming();
@@ -294,31 +302,43 @@ public final class FollowerLog implements ReplicationStreams {
                     at += bytes.getBytes(at, incoming, incoming.size(), bytes.writerIndex() - at);
                 }
                 if (!m.last()) {
-                    return null;
+                    return Chunk.WRITTEN;
                 }
-                incoming.force(true);
+                store.forceIncoming(incoming);
                 closeIncoming();
-                SnapshotStore.Snapshot accepted = store.acceptIncoming(m.lastIndex(), m.lastTerm());
+                SnapshotStore.Snapshot accepted;
+                try {
+                    accepted = store.acceptIncoming(m.lastIndex(), m.lastTerm());
+                } catch (SnapshotStore.DamagedSnapshotException e) {
+                    return new Chunk(null, e.getMessage()); // deleted; the log is as it was
+                }
                 if (log.termAt(m.lastIndex()) == m.lastTerm()) {
                     log.compactUpTo(m.lastIndex(), m.lastTerm()); // the log agrees: keep what follows
                 } else {
                     log.resetTo(m.lastIndex(), m.lastTerm());
                 }
-                return accepted;
+                return new Chunk(accepted, null);
             }, bytes.readableBytes());
             written.whenComplete((ok, failure) -> bytes.release());
-            written.thenCompose(snapshot -> snapshot == null ? CompletableFuture.completedFuture(null)
-                    : replica.applier().install(snapshot).thenApply(v -> snapshot)).whenComplete((snapshot, failure) ->
+            written.thenCompose(chunk -> chunk.installed() == null ? CompletableFuture.completedFuture(chunk)
+                    : replica.applier().install(chunk.installed()).thenApply(v -> chunk)).whenComplete((chunk, failure) ->
                     ctx.executor().execute(() -> {
                         if (failure != null) {
                             fail(failure);
                             return;
                         }
-                        if (snapshot != null) {
+                        boolean ok = chunk.refused() == null;
+                        if (!ok) {
+                            log.atWarn().addKeyValue("event", "snapshot-refused").addKeyValue("leader", from.name())
+                                    .addKeyValue("reason", chunk.refused()).log("{}: the snapshot at index {} (term {}) from {} arrived damaged"
+                                            + " ({}); deleted, and asked for again", nodeName, m.lastIndex(), m.lastTerm(), from.name(),
+                                            chunk.refused());
+                        } else if (chunk.installed() != null) {
                             log.info("{}: installed the leader's snapshot at index {} (term {})", nodeName, m.lastIndex(), m.lastTerm());
                         }
-                        ctx.writeAndFlush(ReplicationCodec.snapshotted(ctx.alloc(), new ReplicationCodec.Snapshotted(m.seq(), from.term(), true,
-                                snapshot != null ? m.lastIndex() : received)), ctx.voidPromise());
+                        long answer = !ok ? 0 : chunk.installed() != null ? m.lastIndex() : received;
+                        ctx.writeAndFlush(ReplicationCodec.snapshotted(ctx.alloc(), new ReplicationCodec.Snapshotted(m.seq(), from.term(), ok,
+                                answer)), ctx.voidPromise());
                         resumeReading();
                     }));
             pauseReadingIfBehind();

@@ -4,6 +4,7 @@ import dev.repl.api.LogOptions;
 import dev.repl.api.StateMachine;
 import dev.repl.election.MemberId;
 import dev.repl.log.DataDir;
+import dev.repl.log.Fsync;
 import dev.repl.log.LogWriter;
 import dev.repl.log.SegmentedLog;
 import dev.repl.state.SnapshotStore;
@@ -49,6 +50,7 @@ public final class Replica implements AutoCloseable {
         this.segments = segments;
         this.stateMachine = stateMachine;
         this.writer = new LogWriter(name, segments);
+        dataDir.fsync().onFailure(writer::fsyncFailed); // the applier's snapshots too: any failed fsync stops the log
         this.tail = new TailCache(options.maxInflightBytes());
         this.applier = new Applier(name, segments, tail, stateMachine, snapshots, this::compactUpTo, options.snapshotEvery(),
                 options.retainEntries(), appliedIndex, digest);
@@ -64,12 +66,19 @@ public final class Replica implements AutoCloseable {
      * Opens the node's data directory, recovering its log and restoring its newest snapshot.
      *
      * @throws dev.repl.log.LogCorruptException naming the file and offset when the log is damaged before its end
-     * @throws IllegalStateException when the directory is another cluster's, or in use
+     * @param name the member: its data directory must be its own (or one written before members were recorded)
+     * @throws IllegalStateException when the directory is another cluster's or member's, or in use
      */
     public static Replica open(String name, Path dir, String clusterId, StateMachine stateMachine, LogOptions options) throws IOException {
-        DataDir dataDir = DataDir.open(dir, clusterId);
+        return open(name, dir, clusterId, stateMachine, options, Fsync.ofDisk());
+    }
+
+    /** As {@link #open(String, Path, String, StateMachine, LogOptions)}, forcing everything in the directory through {@code fsync}. */
+    public static Replica open(String name, Path dir, String clusterId, StateMachine stateMachine, LogOptions options, Fsync fsync)
+            throws IOException {
+        DataDir dataDir = DataDir.open(dir, clusterId, name, fsync);
         try {
-            SnapshotStore snapshots = new SnapshotStore(dataDir.snapshotDir());
+            SnapshotStore snapshots = new SnapshotStore(dataDir.snapshotDir(), fsync);
             Optional<SnapshotStore.Snapshot> latest = snapshots.latest();
             long base = 0;
             long baseTerm = 0;
@@ -83,7 +92,7 @@ public final class Replica implements AutoCloseable {
                 baseTerm = s.term();
                 digest = s.digest();
             }
-            SegmentedLog segments = SegmentedLog.open(dataDir.logDir(), options.segmentBytes(), base, baseTerm);
+            SegmentedLog segments = SegmentedLog.open(dataDir.logDir(), options.segmentBytes(), base, baseTerm, fsync);
             log.info("{}: log {}..{} (term {}), snapshot at {}, term {} in {}", name, segments.firstIndex(), segments.lastIndex(),
                     segments.lastTerm(), base, dataDir.metadata().currentTerm(), dir);
             return new Replica(name, dataDir, snapshots, segments, stateMachine, options, base, digest);
@@ -268,7 +277,7 @@ public final class Replica implements AutoCloseable {
                 snapshotIndex(), digest(), segments.sizeBytes(), writer.forces(), any ? fsync.getValueAtPercentile(50) : -1,
                 any ? fsync.getValueAtPercentile(99) : -1, any ? batches.getValueAtPercentile(50) : -1, any ? batches.getMaxValue() : -1,
                 failure == null ? null : failure.getMessage(), Distribution.of(fsync, Distribution.FSYNC_SECONDS, 1e-6),
-                Distribution.of(batches, Distribution.BATCH_ENTRIES, 1));
+                Distribution.of(batches, Distribution.BATCH_ENTRIES, 1), snapshots.rejected());
     }
 
     private void compactUpTo(long index, long term) {

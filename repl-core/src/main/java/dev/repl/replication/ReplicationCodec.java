@@ -17,7 +17,8 @@ import java.nio.charset.StandardCharsets;
  *   'A' append      leader → follower: u32 seq, u64 term, u64 commit, u64 prev index, u64 prev term, then whole records
  *   'a' appended    follower → leader: u32 seq, u64 term, u8 ok, u64 index (ok: durable match; refused: where to resume)
  *   'S' snapshot    leader → follower: u32 seq, u64 term, u64 last index, u64 last term, u64 offset, u8 last chunk, then bytes
- *   's' snapshotted follower → leader: u32 seq, u64 term, u8 ok, u64 bytes received (last chunk: the snapshot's index, installed)
+ *   's' snapshotted follower → leader: u32 seq, u64 term, u8 ok, u64 bytes received (last chunk: the snapshot's index, installed;
+ *                   not ok: the snapshot arrived damaged and was deleted, to be sent again from its start)
  *   'V' vote        candidate → peer, alone on a stream: u8 pre-vote, u64 term, u64 last index, u64 last term, u16+UTF-8 candidate
  *   'v' voted       peer → candidate, then the stream closes: u8 pre-vote, u64 term, u8 granted, u16+UTF-8 voter, u16+UTF-8 reason
  * </pre>
@@ -75,6 +76,7 @@ public final class ReplicationCodec {
     public record SnapshotChunk(int seq, long term, long lastIndex, long lastTerm, long offset, boolean last) {
     }
 
+    /** @param ok false only on the last chunk: the whole snapshot arrived damaged, and the follower deleted it */
     public record Snapshotted(int seq, long term, boolean ok, long bytes) {
     }
 

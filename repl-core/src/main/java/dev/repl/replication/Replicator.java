@@ -447,7 +447,7 @@ final class Replicator {
                 refused = true; // logged once; each retry is refused the same way until a restart
                 log.error("{}: {} (was this leader's data directory lost or replaced?); not replicating to it. Leading it could"
                         + " overwrite writes it holds; restore this leader's data directory, or start the leader from a copy of the data"
-                        + " directory of the follower whose log is longest", leader.name(), why);
+                        + " directory of the follower whose log is longest, its \"member\" removed from meta.json", leader.name(), why);
             }
             state = "refused";
             channel.close();
@@ -507,6 +507,15 @@ final class Replicator {
             endSnapshot();
             state = "replicating";
             leader.recomputeCommit();
+        } else if (!r.ok()) {
+            // It arrived damaged, and the follower deleted it: the next pump sends the newest snapshot again, from its first byte.
+            log.warn("{}: {} refused the snapshot at index {} as damaged on the way; sending it again", leader.name(), follower.name(),
+                    sent.lastIndex());
+            for (Sent dropped : inflight) {
+                inflightBytes -= dropped.bytes();
+            }
+            inflight.clear();
+            endSnapshot();
         }
         pump();
     }

@@ -18,6 +18,7 @@ import dev.repl.kv.KvServer;
 import dev.repl.kv.KvService;
 import dev.repl.leader.LeaderNode;
 import dev.repl.liveness.FollowerStatus;
+import dev.repl.log.DataDir;
 import dev.repl.liveness.StateListener;
 import dev.repl.node.HeartbeatObserver;
 import dev.repl.node.LeaderTracker;
@@ -153,6 +154,9 @@ public final class NodeRuntime implements AutoCloseable {
     private static Replica openReplica(NodeConfig config, StateMachine stateMachine) {
         try {
             return Replica.open(config.name(), config.dataDir(), config.clusterId(), stateMachine, config.log());
+        } catch (DataDir.OtherMemberException e) {
+            throw new NodeStartException(config.name() + ": cannot use data dir " + config.dataDir() + ": " + e.getMessage() + " ("
+                    + (config.mode() == NodeConfig.Mode.PEER ? "--id" : "--name") + ")", e);
         } catch (IOException | IllegalStateException e) {
             throw new NodeStartException(config.name() + ": cannot use data dir " + config.dataDir() + ": " + e.getMessage(), e);
         }

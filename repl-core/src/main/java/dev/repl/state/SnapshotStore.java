@@ -1,6 +1,6 @@
 package dev.repl.state;
 
-import dev.repl.log.DataDir;
+import dev.repl.log.Fsync;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -16,6 +16,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -31,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * It is written to a temporary file, forced and renamed, so a snapshot on disk is whole; the
  * newest valid one is used and the older ones are deleted once a newer one is in place. A
  * snapshot received from a leader arrives the same way, chunk by chunk, and is checked before
- * it is renamed.
+ * it is renamed; one that arrives damaged is deleted and refused, for the leader to send again.
  */
 public final class SnapshotStore {
 
@@ -41,6 +42,16 @@ public final class SnapshotStore {
     private static final int MAGIC = 0x52534e50; // RSNP
     private static final Pattern NAME = Pattern.compile("(\\d{20})-(\\d{20})\\.snap");
     private static final String INCOMING = "incoming.tmp";
+
+    /**
+     * A snapshot file's bytes are not a whole snapshot (cut short, a checksum mismatch), or not
+     * the one announced: what was written or sent is wrong, not the disk that read it.
+     */
+    public static final class DamagedSnapshotException extends IOException {
+        public DamagedSnapshotException(String message) {
+            super(message);
+        }
+    }
 
     /** A whole snapshot on disk. */
     public record Snapshot(long index, long term, long digest, long bodyBytes, Path file) {
@@ -59,9 +70,13 @@ public final class SnapshotStore {
     }
 
     private final Path dir;
+    private final Fsync fsync;
+    private final AtomicLong rejected = new AtomicLong();
 
-    public SnapshotStore(Path dir) {
+    /** @param fsync how the snapshots are made durable: the data directory's */
+    public SnapshotStore(Path dir, Fsync fsync) {
         this.dir = dir;
+        this.fsync = fsync;
     }
 
     /** The newest whole snapshot, checksum verified; damaged ones are skipped with a warning. */
@@ -81,7 +96,11 @@ public final class SnapshotStore {
         return Optional.empty();
     }
 
-    /** Reads and checks a snapshot file whole. */
+    /**
+     * Reads and checks a snapshot file whole.
+     *
+     * @throws DamagedSnapshotException when its bytes are not a whole snapshot; any other IOException is the disk's
+     */
     public static Snapshot verify(Path file) throws IOException {
         try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
             ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES);
@@ -90,7 +109,7 @@ public final class SnapshotStore {
             }
             header.flip();
             if (header.remaining() < HEADER_BYTES || header.getInt() != MAGIC) {
-                throw new IOException("not a snapshot");
+                throw new DamagedSnapshotException("not a snapshot");
             }
             long index = header.getLong();
             long term = header.getLong();
@@ -98,7 +117,7 @@ public final class SnapshotStore {
             int crc = header.getInt();
             long bodyBytes = header.getLong();
             if (in.size() != HEADER_BYTES + bodyBytes) {
-                throw new IOException("length " + in.size() + " where the header says " + (HEADER_BYTES + bodyBytes));
+                throw new DamagedSnapshotException("length " + in.size() + " where the header says " + (HEADER_BYTES + bodyBytes));
             }
             CRC32C check = new CRC32C();
             ByteBuffer chunk = ByteBuffer.allocate(64 * 1024);
@@ -108,7 +127,7 @@ public final class SnapshotStore {
                 chunk.clear();
             }
             if ((int) check.getValue() != crc) {
-                throw new IOException("checksum mismatch");
+                throw new DamagedSnapshotException("checksum mismatch");
             }
             return new Snapshot(index, term, digest, bodyBytes, file);
         }
@@ -129,7 +148,7 @@ public final class SnapshotStore {
             bodyBytes = counted.count;
             crc = (int) check.getValue();
             out.write(header(index, term, digest, crc, bodyBytes), 0);
-            out.force(true);
+            fsync.file(tmp, out, true);
         }
         return install(tmp, index, term);
     }
@@ -151,22 +170,48 @@ public final class SnapshotStore {
         return dir.resolve(INCOMING);
     }
 
-    /** Checks a received snapshot and puts it in place; a damaged one is refused and deleted. */
+    /** Forces what was received into {@link #incoming} so far, before {@link #acceptIncoming}. */
+    public void forceIncoming(FileChannel channel) throws IOException {
+        fsync.file(incoming(), channel, true);
+    }
+
+    /**
+     * Checks a received snapshot and puts it in place. A damaged one — cut short, a checksum
+     * mismatch, not the snapshot announced — is the sender's or the network's fault, not this
+     * disk's: it is deleted and refused with a {@link DamagedSnapshotException}, to be sent again.
+     * Any other IOException is this disk's.
+     */
     public Snapshot acceptIncoming(long index, long term) throws IOException {
-        Snapshot received = verify(incoming());
-        if (received.index() != index || received.term() != term) {
+        try {
+            Snapshot received = verify(incoming());
+            if (received.index() != index || received.term() != term) {
+                throw new DamagedSnapshotException("it holds index " + received.index() + " term " + received.term() + ", not the index "
+                        + index + " term " + term + " announced");
+            }
+        } catch (DamagedSnapshotException e) {
             Files.deleteIfExists(incoming());
-            throw new IOException("received snapshot holds index " + received.index() + " term " + received.term() + ", announced "
-                    + index + " term " + term);
+            rejected.incrementAndGet();
+            throw e;
         }
         return install(incoming(), index, term);
+    }
+
+    /** Snapshots received damaged and refused since the node started. */
+    public long rejected() {
+        return rejected.get();
     }
 
     private synchronized Snapshot install(Path tmp, long index, long term) throws IOException {
         Path file = dir.resolve(String.format("%020d-%020d.snap", index, term));
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        DataDir.forceDirectory(dir);
-        Snapshot installed = verify(file);
+        fsync.directory(dir);
+        Snapshot installed;
+        try {
+            installed = verify(file);
+        } catch (DamagedSnapshotException e) {
+            // Bytes just written (and, received, just checked) read back otherwise: this disk's fault, not a sender's.
+            throw new IOException(file + " reads back damaged after it was written: " + e.getMessage(), e);
+        }
         try (Stream<Path> listing = Files.list(dir)) {
             for (Path old : listing.toList()) {
                 Matcher m = NAME.matcher(old.getFileName().toString());

@@ -9,6 +9,7 @@ import dev.repl.api.Acks;
 import dev.repl.api.KeyValueStore;
 import dev.repl.api.LogOptions;
 import dev.repl.api.StateMachine;
+import dev.repl.log.Fsync;
 import dev.repl.state.SnapshotStore;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -65,7 +66,7 @@ class ApplierFailureTest {
     void aRestoreThatThrowsStopsApplyingAndEveryWaiterIsAnswered() throws Exception {
         replica = Replica.open("r", dir.resolve("node"), "repl", new UnrestorableStore(),
                 new LogOptions(64 * 1024, 0, 0, 64 * 1024, 256 * 1024, Acks.QUORUM, Duration.ofSeconds(5)));
-        SnapshotStore.Snapshot snapshot = new SnapshotStore(Files.createDirectories(dir.resolve("from-leader"))).write(5, 1, 0,
+        SnapshotStore.Snapshot snapshot = new SnapshotStore(Files.createDirectories(dir.resolve("from-leader")), Fsync.ofDisk()).write(5, 1, 0,
                 out -> out.write("a leader's state".getBytes(StandardCharsets.UTF_8)));
         var waiting = replica.appliedUpTo(3);
 

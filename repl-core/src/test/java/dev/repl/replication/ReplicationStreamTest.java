@@ -3,6 +3,7 @@ package dev.repl.replication;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.repl.api.Acks;
@@ -14,11 +15,13 @@ import dev.repl.handshake.ConnectingHandshake;
 import dev.repl.handshake.Identity;
 import dev.repl.kv.KvCommand;
 import dev.repl.leader.HeartbeatHandler;
+import dev.repl.log.Fsync;
 import dev.repl.log.RecordCodec;
 import dev.repl.node.AckHandler;
 import dev.repl.node.HeartbeatObserver;
 import dev.repl.node.LeaderTracker;
 import dev.repl.protocol.LinkRole;
+import dev.repl.state.SnapshotStore;
 import dev.repl.transport.ConnectionErrorHandler;
 import dev.repl.transport.LinkSecurity;
 import dev.repl.transport.Pipelines;
@@ -27,9 +30,12 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -226,5 +232,55 @@ class ReplicationStreamTest {
         } finally {
             bystander.finishAndReleaseAll();
         }
+    }
+
+    /** A snapshot chunk frame of {@code bytes}, the whole snapshot at index 5, term 1. */
+    private void leaderSendsSnapshot(int seq, byte[] bytes) {
+        ch.writeInbound(ReplicationCodec.snapshot(ByteBufAllocator.DEFAULT, new ReplicationCodec.SnapshotChunk(seq, 1, 5, 1, 0, true),
+                Unpooled.wrappedBuffer(bytes)));
+    }
+
+    private ReplicationCodec.Snapshotted awaitSnapshotted() {
+        ByteBuf answer = awaitFrame();
+        try {
+            answer.skipBytes(4);
+            return ReplicationCodec.readSnapshotted(answer);
+        } finally {
+            answer.release();
+        }
+    }
+
+    @Test
+    void aSnapshotThatArrivesDamagedIsRefusedAndDeletedAndTheLogGoesOn() throws Exception {
+        leaderSays(1);
+        awaitFrame().release();
+        KeyValueStore leaderState = new KeyValueStore();
+        for (long i = 1; i <= 5; i++) {
+            leaderState.apply(i, KvCommand.put("k" + i, ("v" + i).getBytes(StandardCharsets.UTF_8)).encode());
+        }
+        Path leaderSnapshots = Files.createDirectories(dir.resolve("leader-snapshots"));
+        byte[] intact = Files.readAllBytes(new SnapshotStore(leaderSnapshots, Fsync.ofDisk()).write(5, 1, 0, leaderState::snapshot).file());
+        byte[] damaged = intact.clone();
+        damaged[SnapshotStore.HEADER_BYTES + 3] ^= 0x10; // a bit of the state machine's bytes flipped on the way
+
+        leaderSendsSnapshot(1, damaged);
+        assertEquals(new ReplicationCodec.Snapshotted(1, 1, false, 0), awaitSnapshotted(), "refused: the leader is to send it again");
+        assertNull(replica.writer().failure(), "the leader's or the network's fault, not this disk's: the log goes on");
+        try (Stream<Path> left = Files.list(dir.resolve("snapshots"))) {
+            assertEquals(List.of(), left.toList(), "the damaged bytes are deleted, and nothing is installed");
+        }
+        assertEquals(0, replica.snapshotIndex());
+        assertEquals(1, replica.status().snapshotsRejected(), "counted, for repl_snapshots_rejected_total");
+
+        leaderSendsSnapshot(2, intact);
+        assertEquals(new ReplicationCodec.Snapshotted(2, 1, true, 5), awaitSnapshotted());
+        await().atMost(Duration.ofSeconds(10)).until(() -> replica.snapshotIndex() == 5);
+        ByteBuf records = Unpooled.buffer();
+        RecordCodec.write(records, 1, 6, KvCommand.put("k6", "v6".getBytes(StandardCharsets.UTF_8)).encode());
+        ch.writeInbound(ReplicationCodec.append(ByteBufAllocator.DEFAULT, new ReplicationCodec.Append(3, 1, 0, 5, 1), records));
+        ByteBuf answer = awaitFrame();
+        answer.skipBytes(4);
+        assertEquals(new ReplicationCodec.Appended(3, 1, true, 6), ReplicationCodec.readAppended(answer), "the log continues after the snapshot");
+        answer.release();
     }
 }

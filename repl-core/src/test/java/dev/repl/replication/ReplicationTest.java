@@ -16,8 +16,14 @@ import dev.repl.kv.KvCommand;
 import dev.repl.kv.KvService;
 import dev.repl.node.HeartbeatObserver;
 import dev.repl.node.NodeServer;
+import dev.repl.node.ReplicationStreams;
+import dev.repl.state.SnapshotStore;
 import dev.repl.testing.Threads;
 import dev.repl.transport.LinkSecurity;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -27,6 +33,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,9 +56,15 @@ class ReplicationTest {
         final int port;
 
         Follower(String name, int port, LogOptions options) throws IOException {
+            this(name, port, options, false);
+        }
+
+        /** @param damageFirstSnapshot flip a byte of the first snapshot chunk it is sent, as a faulty network or NIC might */
+        Follower(String name, int port, LogOptions options, boolean damageFirstSnapshot) throws IOException {
             replica = Replica.open(name, dir.resolve(name), "repl", state, options);
+            FollowerLog streams = new FollowerLog(name, replica, options);
             server = new NodeServer(name, NodeAddress.loopback(port), ConnectionOptions.defaults(), LinkSecurity.PLAINTEXT, HeartbeatObserver.NONE,
-                    new FollowerLog(name, replica, options));
+                    damageFirstSnapshot ? new FirstSnapshotDamaged(streams) : streams);
             this.port = server.start().getPort();
             open.add(this);
         }
@@ -60,6 +73,44 @@ class ReplicationTest {
         public void close() {
             server.close();
             replica.close();
+        }
+    }
+
+    /** A follower's streams, but the first snapshot chunk that arrives has a byte of its state flipped before the follower reads it. */
+    private static final class FirstSnapshotDamaged implements ReplicationStreams {
+        private final ReplicationStreams follower;
+        private final AtomicBoolean damaged = new AtomicBoolean();
+
+        FirstSnapshotDamaged(ReplicationStreams follower) {
+            this.follower = follower;
+        }
+
+        @Override
+        public ChannelHandler newStream() {
+            return new ChannelInboundHandlerAdapter() {
+                @Override
+                public void handlerAdded(ChannelHandlerContext ctx) {
+                    ctx.pipeline().addAfter(ctx.name(), null, follower.newStream());
+                }
+
+                @Override
+                public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                    ByteBuf frame = (ByteBuf) msg;
+                    int body = ReplicationCodec.SNAPSHOT_HEADER_BYTES + SnapshotStore.HEADER_BYTES;
+                    if (ReplicationCodec.type(frame) == ReplicationCodec.SNAPSHOT && frame.readableBytes() > body && damaged.compareAndSet(false, true)) {
+                        ByteBuf copy = frame.copy();
+                        frame.release();
+                        copy.setByte(copy.readerIndex() + body, copy.getByte(copy.readerIndex() + body) ^ 0x10);
+                        msg = copy;
+                    }
+                    ctx.fireChannelRead(msg);
+                }
+            };
+        }
+
+        @Override
+        public int maxFrameBytes() {
+            return follower.maxFrameBytes();
         }
     }
 
@@ -167,6 +218,23 @@ class ReplicationTest {
         assertArrayEquals("value-3".getBytes(StandardCharsets.UTF_8), fresh.state.get("s3"));
         assertArrayEquals("value-399".getBytes(StandardCharsets.UTF_8), fresh.state.get("s399"));
         assertTrue(fresh.replica.snapshotIndex() > 0, "it installed a snapshot");
+    }
+
+    @Test
+    void aSnapshotDamagedOnTheWayIsRefusedAndSentAgain() throws Exception {
+        Follower one = new Follower("rt-d1", 0, options(Acks.QUORUM, 50, 10));
+        Follower two = new Follower("rt-d2", 0, options(Acks.QUORUM, 50, 10));
+        LeaderLog leader = leader("rt-dl", options(Acks.QUORUM, 50, 10), new KeyValueStore(), one, two);
+        int port = two.port;
+        two.close();
+        open.remove(two);
+        awaitAll(write(leader, "d", 200));
+        await("the leader to snapshot and compact").atMost(WAIT).until(() -> leader.replica().segments().firstIndex() > 100);
+        Follower fresh = new Follower("rt-d3", port, options(Acks.QUORUM, 50, 10), true);
+        awaitConverged(leader.replica(), one.replica, fresh.replica);
+        assertArrayEquals("value-3".getBytes(StandardCharsets.UTF_8), fresh.state.get("d3"));
+        assertEquals(1, fresh.replica.status().snapshotsRejected(), "the damaged copy was refused once, then an intact one installed");
+        assertEquals(null, fresh.replica.writer().failure());
     }
 
     @Test

@@ -1,0 +1,52 @@
+package dev.repl.replication;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.repl.api.Acks;
+import dev.repl.api.KeyValueStore;
+import dev.repl.api.LogOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A data directory belongs to one member: a copy started as another is refused, naming both. */
+class ReplicaDataDirTest {
+
+    @TempDir
+    Path dir;
+
+    private final LogOptions options = new LogOptions(64 * 1024, 0, 0, 64 * 1024, 256 * 1024, Acks.QUORUM, Duration.ofSeconds(5));
+
+    private Replica open(String member) throws Exception {
+        return Replica.open(member, dir, "repl", new KeyValueStore(), options);
+    }
+
+    @Test
+    void aDirectoryStartedAsAnotherMemberIsRefusedNamingBoth() throws Exception {
+        try (Replica n1 = open("n1")) {
+            n1.vote(2, "n1").get();
+        }
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> open("x1").close());
+        assertEquals("data dir " + dir + " belongs to member 'n1', not 'x1'", e.getMessage());
+        try (Replica again = open("n1")) {
+            assertEquals(2, again.currentTerm(), "its own member still starts on it, nothing changed");
+            assertEquals("n1", again.votedFor());
+        }
+    }
+
+    @Test
+    void aDirectoryWrittenBeforeMembersWereRecordedIsAdoptedByItsFirstStart() throws Exception {
+        Files.writeString(dir.resolve("meta.json"), "{\"clusterId\":\"repl\",\"currentTerm\":3,\"votedFor\":\"n2\"}");
+        try (Replica n1 = open("n1")) {
+            assertEquals(3, n1.currentTerm());
+            assertEquals("n2", n1.votedFor());
+        }
+        String meta = Files.readString(dir.resolve("meta.json"));
+        assertTrue(meta.contains("\"member\":\"n1\""), meta);
+        assertThrows(IllegalStateException.class, () -> open("x1").close());
+    }
+}
