@@ -1,5 +1,6 @@
 package dev.repl.log;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -13,6 +14,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Objects;
+import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,8 +36,14 @@ public final class DataDir implements AutoCloseable {
      *                    member refuses the directory. Null only as read from a directory written before it was recorded
      * @param currentTerm the latest term this node has seen
      * @param votedFor    whom it voted for in {@code currentTerm}, or null
+     * @param votesWithheldThrough records this member may have acknowledged were lost: it votes and
+     *                    stands only once its log holds an entry of a later term than this; -1 when none were
      */
-    public record Metadata(String clusterId, String member, long currentTerm, String votedFor) {
+    public record Metadata(String clusterId, String member, long currentTerm, String votedFor, long votesWithheldThrough) {
+
+        public Metadata(String clusterId, String member, long currentTerm, String votedFor) {
+            this(clusterId, member, currentTerm, votedFor, -1);
+        }
 
         public Metadata {
             Objects.requireNonNull(clusterId, "clusterId");
@@ -45,11 +53,16 @@ public final class DataDir implements AutoCloseable {
         }
 
         public Metadata withTerm(long term) {
-            return new Metadata(clusterId, member, term, term == currentTerm ? votedFor : null);
+            return new Metadata(clusterId, member, term, term == currentTerm ? votedFor : null, votesWithheldThrough);
         }
 
         public Metadata withVote(long term, String candidate) {
-            return new Metadata(clusterId, member, term, candidate);
+            return new Metadata(clusterId, member, term, candidate, votesWithheldThrough);
+        }
+
+        /** Records that this member lost records it may have acknowledged while in {@link #currentTerm}. */
+        public Metadata withVotesWithheld() {
+            return new Metadata(clusterId, member, currentTerm, votedFor, Math.max(votesWithheldThrough, currentTerm));
         }
     }
 
@@ -60,6 +73,30 @@ public final class DataDir implements AutoCloseable {
         }
     }
 
+    /**
+     * {@code meta.json} as it lies on disk: the metadata and a CRC32C of it, so a flipped bit
+     * (a term one lower, another vote) is refused instead of believed. A file without a checksum
+     * was written before it was recorded, and is taken as it is.
+     */
+    private record Stored(String clusterId, String member, long currentTerm, String votedFor, Long votesWithheldThrough, Long checksum) {
+
+        static Stored of(Metadata m) {
+            return new Stored(m.clusterId(), m.member(), m.currentTerm(), m.votedFor(),
+                    m.votesWithheldThrough() < 0 ? null : m.votesWithheldThrough(), checksum(m));
+        }
+
+        Metadata metadata() {
+            return new Metadata(clusterId, member, currentTerm, votedFor, votesWithheldThrough == null ? -1 : votesWithheldThrough);
+        }
+
+        static long checksum(Metadata m) {
+            CRC32C crc = new CRC32C();
+            crc.update((m.clusterId() + "\n" + m.member() + "\n" + m.currentTerm() + "\n" + m.votedFor() + "\n" + m.votesWithheldThrough())
+                    .getBytes(StandardCharsets.UTF_8));
+            return crc.getValue();
+        }
+    }
+
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String META = "meta.json";
 
@@ -67,14 +104,16 @@ public final class DataDir implements AutoCloseable {
     private final Fsync fsync;
     private final FileChannel lockFile;
     private final FileLock lock;
+    private final boolean logRemoved;
     private volatile Metadata metadata;
 
-    private DataDir(Path dir, Fsync fsync, FileChannel lockFile, FileLock lock, Metadata metadata) {
+    private DataDir(Path dir, Fsync fsync, FileChannel lockFile, FileLock lock, Metadata metadata, boolean logRemoved) {
         this.dir = dir;
         this.fsync = fsync;
         this.lockFile = lockFile;
         this.lock = lock;
         this.metadata = metadata;
+        this.logRemoved = logRemoved;
     }
 
     /**
@@ -87,6 +126,8 @@ public final class DataDir implements AutoCloseable {
      */
     public static DataDir open(Path dir, String clusterId, String member, Fsync fsync) throws IOException {
         Objects.requireNonNull(member, "member");
+        // log/ is created, durably, with meta.json: a meta.json without it is an operator's doing.
+        boolean logRemoved = Files.exists(dir.resolve(META)) && !Files.exists(dir.resolve("log"));
         // Each new directory forced into its parent: a segment or snapshot forced into a directory a
         // power loss then takes away would be lost with it.
         fsync.createDirectories(dir.resolve("log"));
@@ -106,13 +147,14 @@ public final class DataDir implements AutoCloseable {
             Path meta = dir.resolve(META);
             Metadata metadata;
             if (Files.exists(meta)) {
-                metadata = JSON.readValue(Files.readString(meta), Metadata.class);
+                metadata = read(meta);
                 if (!metadata.clusterId().equals(clusterId)) {
                     throw new IllegalStateException("data dir " + dir + " belongs to cluster '" + metadata.clusterId() + "', not '" + clusterId
                             + "' (--cluster-id)");
                 }
                 if (metadata.member() == null) {
-                    metadata = new Metadata(metadata.clusterId(), member, metadata.currentTerm(), metadata.votedFor());
+                    metadata = new Metadata(metadata.clusterId(), member, metadata.currentTerm(), metadata.votedFor(),
+                            metadata.votesWithheldThrough());
                     write(dir, metadata, fsync);
                     log.info("data dir {}: recorded as member '{}' (it was written before members were)", dir, member);
                 } else if (!metadata.member().equals(member)) {
@@ -122,7 +164,7 @@ public final class DataDir implements AutoCloseable {
                 metadata = new Metadata(clusterId, member, 0, null);
                 write(dir, metadata, fsync);
             }
-            return new DataDir(dir, fsync, lockFile, lock, metadata);
+            return new DataDir(dir, fsync, lockFile, lock, metadata, logRemoved);
         } catch (IOException | RuntimeException e) {
             lock.release();
             lockFile.close();
@@ -130,8 +172,36 @@ public final class DataDir implements AutoCloseable {
         }
     }
 
+    private static Metadata read(Path meta) throws IOException {
+        Stored stored;
+        try {
+            stored = JSON.readValue(Files.readAllBytes(meta), Stored.class);
+        } catch (JsonProcessingException e) {
+            throw new LogCorruptException(meta + " is corrupt at offset " + e.getLocation().getByteOffset() + ": " + e.getOriginalMessage());
+        }
+        Metadata metadata;
+        try {
+            metadata = stored.metadata();
+        } catch (RuntimeException e) {
+            throw new LogCorruptException(meta + " is corrupt: " + e.getMessage());
+        }
+        if (stored.checksum() != null && stored.checksum() != Stored.checksum(metadata)) {
+            throw new LogCorruptException(meta + " is corrupt: checksum mismatch (it says term " + metadata.currentTerm() + ", vote "
+                    + metadata.votedFor() + ", and cannot be believed)");
+        }
+        return metadata;
+    }
+
     public Path path() {
         return dir;
+    }
+
+    /**
+     * Whether {@code log/} was missing while {@code meta.json} was there: an operator removed the
+     * log and kept the term and vote, and the records this member acknowledged are gone.
+     */
+    public boolean logRemoved() {
+        return logRemoved;
     }
 
     public Path logDir() {
@@ -160,7 +230,7 @@ public final class DataDir implements AutoCloseable {
     private static void write(Path dir, Metadata metadata, Fsync fsync) throws IOException {
         Path tmp = dir.resolve(META + ".tmp");
         try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-            out.write(ByteBuffer.wrap(JSON.writeValueAsString(metadata).getBytes(StandardCharsets.UTF_8)));
+            out.write(ByteBuffer.wrap(JSON.writeValueAsBytes(Stored.of(metadata))));
             fsync.file(tmp, out, true);
         }
         try {

@@ -18,7 +18,6 @@ import dev.repl.kv.KvService;
 import dev.repl.leader.LeaderNode;
 import dev.repl.liveness.FollowerStatus;
 import dev.repl.liveness.StateListener;
-import dev.repl.log.LogCut;
 import dev.repl.node.HeartbeatObserver;
 import dev.repl.node.LeaderTracker;
 import dev.repl.node.NodeServer;
@@ -118,11 +117,9 @@ public final class PeerNode implements AutoCloseable {
         this.claims = MemberClaims.logged(config.id(), ids);
         this.election = new Election(config.id(), ids, timeoutNanos, new DurableVote(), new LogEnd(), new Effects(),
                 new java.util.Random(ThreadLocalRandom.current().nextLong()));
-        LogCut cut = replica.segments().cut();
-        if (cut != null && !cut.explained()) {
-            election.withholdVotes(replica.currentTerm(), "recovery cut index " + cut.fromIndex() + " on from its log");
-            log.warn("{}: votes withheld: recovery cut records from index {} that this member may have acknowledged; it votes and stands"
-                    + " again once a leader of a term after {} has replicated to it", config.id(), cut.fromIndex(), replica.currentTerm());
+        long withheld = replica.votesWithheldThrough();
+        if (withheld >= 0) {
+            election.withholdVotes(withheld, "records it may have acknowledged were lost and it has not caught up since");
         }
         this.view = election.status();
         this.followerLog = new FollowerLog(config.id(), replica, config.log(), new Votes());

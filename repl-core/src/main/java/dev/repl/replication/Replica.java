@@ -5,6 +5,7 @@ import dev.repl.api.StateMachine;
 import dev.repl.election.MemberId;
 import dev.repl.log.DataDir;
 import dev.repl.log.Fsync;
+import dev.repl.log.LogCut;
 import dev.repl.log.LogWriter;
 import dev.repl.log.SegmentedLog;
 import dev.repl.state.SnapshotStore;
@@ -95,6 +96,14 @@ public final class Replica implements AutoCloseable {
             SegmentedLog segments = SegmentedLog.open(dataDir.logDir(), options.segmentBytes(), base, baseTerm, fsync);
             log.info("{}: log {}..{} (term {}), snapshot at {}, term {} in {}", name, segments.firstIndex(), segments.lastIndex(),
                     segments.lastTerm(), base, dataDir.metadata().currentTerm(), dir);
+            String lost = dataDir.logRemoved() ? "its log was removed and its meta.json kept"
+                    : segments.cut() != null && !segments.cut().explained() ? "recovery cut index " + segments.cut().fromIndex() + " on from its log"
+                    : null;
+            if (lost != null) {
+                dataDir.save(dataDir.metadata().withVotesWithheld());
+                log.warn("{}: records this member may have acknowledged are lost ({}): it votes and stands again once a leader of a term"
+                        + " after {} has replicated to it", name, lost, dataDir.metadata().votesWithheldThrough());
+            }
             return new Replica(name, dataDir, snapshots, segments, stateMachine, options, base, digest);
         } catch (IOException | RuntimeException e) {
             dataDir.close();
@@ -247,6 +256,17 @@ public final class Replica implements AutoCloseable {
     }
 
     /** Why this node's log takes no more writes, or else why it stopped applying them; null while both work. */
+    /**
+     * Records this member may have acknowledged are missing from its log: it must not vote or
+     * stand until its log holds an entry of a later term than this (see {@code Election}); -1
+     * when nothing was lost, or it has caught up since. Kept in {@code meta.json}, so that a
+     * restart before it caught up does not forget.
+     */
+    public long votesWithheldThrough() {
+        long through = dataDir.metadata().votesWithheldThrough();
+        return through >= 0 && segments.lastTerm() <= through ? through : -1;
+    }
+
     public RuntimeException failure() {
         return writer.failure() != null ? writer.failure() : applier.failure();
     }

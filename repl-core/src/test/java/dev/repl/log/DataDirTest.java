@@ -1,6 +1,7 @@
 package dev.repl.log;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -36,5 +37,58 @@ class DataDirTest {
         disk.fail(tmp::equals);
         FsyncFailedException e = assertThrows(FsyncFailedException.class, () -> DataDir.open(dir, "repl", "n1", new Fsync(disk)).close());
         assertEquals("fsync of " + tmp + " failed: Input/output error", e.getMessage());
+    }
+
+    private DataDir open(Path dir) throws Exception {
+        return DataDir.open(dir, "repl", "n1", Fsync.ofDisk());
+    }
+
+    @Test
+    void aFlippedBitInMetaJsonIsRefusedNotBelieved() throws Exception {
+        Path dir = tmp.resolve("n1");
+        try (DataDir d = open(dir)) {
+            d.save(d.metadata().withVote(5, "n2"));
+        }
+        Path meta = dir.resolve("meta.json");
+        String json = Files.readString(meta);
+        assertTrue(json.contains("\"currentTerm\":5"), json);
+        Files.writeString(meta, json.replace("\"currentTerm\":5", "\"currentTerm\":4")); // '5' ^ 0x01: a term it could vote in again
+        LogCorruptException e = assertThrows(LogCorruptException.class, () -> open(dir).close());
+        assertTrue(e.getMessage().startsWith(meta + " is corrupt: checksum mismatch"), e.getMessage());
+    }
+
+    @Test
+    void aTruncatedMetaJsonIsRefusedNamingTheOffset() throws Exception {
+        Path dir = tmp.resolve("n1");
+        open(dir).close();
+        Path meta = dir.resolve("meta.json");
+        byte[] whole = Files.readAllBytes(meta);
+        Files.write(meta, java.util.Arrays.copyOf(whole, 20));
+        LogCorruptException e = assertThrows(LogCorruptException.class, () -> open(dir).close());
+        assertTrue(e.getMessage().startsWith(meta + " is corrupt at offset "), e.getMessage());
+    }
+
+    @Test
+    void metaJsonWrittenBeforeItHadAChecksumIsTakenAsItIs() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("n1"));
+        Files.writeString(dir.resolve("meta.json"), "{\"clusterId\":\"repl\",\"member\":\"n1\",\"currentTerm\":3,\"votedFor\":\"n2\"}");
+        try (DataDir d = open(dir)) {
+            assertEquals(new DataDir.Metadata("repl", "n1", 3, "n2"), d.metadata());
+        }
+    }
+
+    @Test
+    void aLogRemovedWithMetaJsonKeptIsNoticed() throws Exception {
+        Path dir = tmp.resolve("n1");
+        try (DataDir d = open(dir)) {
+            assertFalse(d.logRemoved(), "a new directory");
+        }
+        try (DataDir d = open(dir)) {
+            assertFalse(d.logRemoved(), "a restart");
+        }
+        Files.delete(dir.resolve("log"));
+        try (DataDir d = open(dir)) {
+            assertTrue(d.logRemoved(), "its term and vote kept, its records gone");
+        }
     }
 }

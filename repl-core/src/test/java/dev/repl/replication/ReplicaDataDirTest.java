@@ -49,4 +49,24 @@ class ReplicaDataDirTest {
         assertTrue(meta.contains("\"member\":\"n1\""), meta);
         assertThrows(IllegalStateException.class, () -> open("x1").close());
     }
+
+    @Test
+    void aMemberWhoseLogWasRemovedKnowsItMayHaveLostWhatItAcknowledged() throws Exception {
+        try (Replica n1 = open("n1")) {
+            n1.vote(4, "n2").get();
+            assertEquals(-1, n1.votesWithheldThrough());
+        }
+        try (java.util.stream.Stream<Path> files = Files.walk(dir.resolve("log"))) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+        try (Replica n1 = open("n1")) {
+            assertEquals(4, n1.currentTerm(), "its term and vote are kept");
+            assertEquals(4, n1.votesWithheldThrough(), "no vote until a leader of a term after 4 has replicated to it");
+        }
+        try (Replica n1 = open("n1")) {
+            assertEquals(4, n1.votesWithheldThrough(), "a restart before it caught up does not forget");
+        }
+    }
 }

@@ -9,6 +9,7 @@ import dev.repl.api.KeyValueStore;
 import dev.repl.api.LogOptions;
 import dev.repl.api.StateMachine;
 import dev.repl.kv.KvCommand;
+import dev.repl.log.Fsync;
 import dev.repl.log.RecordCodec;
 import dev.repl.state.SnapshotStore;
 import io.netty.buffer.ByteBuf;
@@ -92,7 +93,7 @@ class SnapshotUnderLaggingApplierTest {
 
         // The leader's snapshot holds everything but the last entry, and this log agrees with it: compacted, not reset.
         KeyValueStore leaderState = new KeyValueStore();
-        SnapshotStore.Snapshot fromLeader = new SnapshotStore(Files.createDirectories(dir.resolve("leader"))).write(ENTRIES - 1, 1, 0,
+        SnapshotStore.Snapshot fromLeader = new SnapshotStore(Files.createDirectories(dir.resolve("leader")), Fsync.ofDisk()).write(ENTRIES - 1, 1, 0,
                 leaderState::snapshot);
         Files.copy(fromLeader.file(), replica.snapshots().incoming());
         SnapshotStore.Snapshot accepted = replica.writer().submit(log -> {
