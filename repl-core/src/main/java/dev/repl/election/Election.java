@@ -129,8 +129,9 @@ public final class Election {
     private long standingSince;
     /** Why this node may not lead (its log or its state machine failed), or null. */
     private String cannotLead;
-    /** While the log's last term is at most this, this node neither votes nor stands; -1 when it may. */
+    /** While the log's last term is at most this, and its end before {@link #withheldUntilIndex}, this node neither votes nor stands; -1 when it may. */
     private long withheldThroughTerm = -1;
+    private long withheldUntilIndex;
     private String withheldWhy;
 
     /**
@@ -303,20 +304,27 @@ public final class Election {
     }
 
     /**
-     * This node's log lost, at start-up, records it may have acknowledged: until it holds an entry
-     * of a term after {@code term} (a leader elected since has replicated to it), it grants no vote
-     * or pre-vote and does not stand. Only liveness is lost meanwhile: the others elect without it.
+     * This node lost, in {@code term}, records it may have acknowledged, none past {@code untilIndex}.
+     * It grants no vote or pre-vote and does not stand until its log holds an entry of a later term
+     * (a leader elected since has replicated to it, and such a leader holds every committed entry),
+     * or reaches {@code untilIndex} (what it holds past its loss came from a leader of {@code term} or
+     * later, which holds every entry it acknowledged). Only liveness is lost meanwhile: the others
+     * elect without it.
      */
-    public void withholdVotes(long term, String why) {
+    public void withholdVotes(long term, long untilIndex, String why) {
         withheldThroughTerm = term;
+        withheldUntilIndex = untilIndex;
         withheldWhy = why;
     }
 
     /** Why this node withholds its vote, or null when it gives it. */
     public String withheld() {
-        if (withheldThroughTerm >= 0 && logEnd()[1] > withheldThroughTerm) {
-            withheldThroughTerm = -1;
-            withheldWhy = null;
+        if (withheldThroughTerm >= 0) {
+            long[] end = logEnd();
+            if (end[1] > withheldThroughTerm || end[0] >= withheldUntilIndex) {
+                withheldThroughTerm = -1;
+                withheldWhy = null;
+            }
         }
         return withheldWhy;
     }
@@ -340,7 +348,8 @@ public final class Election {
         String withheld = withheld();
         if (withheld != null) {
             return new VoteResponse(r.pre(), term, self, false, "this node votes again once a leader of a term after " + withheldThroughTerm
-                    + " has replicated to it: " + withheld);
+                    + " has replicated to it" + (withheldUntilIndex == Long.MAX_VALUE ? "" : ", or its log reaches index " + withheldUntilIndex)
+                    + ": " + withheld);
         }
         // A node that hears its leader, or a leader that hears its majority, keeps it.
         boolean inLease = role == Role.LEADER ? now - lastQuorumContact < timeoutNanos

@@ -6,7 +6,7 @@ import dev.repl.protocol.RejectReason;
 public final class Handshake {
 
     /** The protocol version a hello carries; a node refuses any other. Version 2 added the identity after the hello. */
-    public static final int PROTOCOL_VERSION = 2;
+    public static final int PROTOCOL_VERSION = 3;
 
     private Handshake() {
     }

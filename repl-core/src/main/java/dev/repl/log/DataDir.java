@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Objects;
+import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,13 +37,13 @@ public final class DataDir implements AutoCloseable {
      *                    member refuses the directory. Null only as read from a directory written before it was recorded
      * @param currentTerm the latest term this node has seen
      * @param votedFor    whom it voted for in {@code currentTerm}, or null
-     * @param votesWithheldThrough records this member may have acknowledged were lost: it votes and
-     *                    stands only once its log holds an entry of a later term than this; -1 when none were
+     * @param withheld    records this member may have acknowledged were lost, and until when it may
+     *                    not vote or stand; null when none were
      */
-    public record Metadata(String clusterId, String member, long currentTerm, String votedFor, long votesWithheldThrough) {
+    public record Metadata(String clusterId, String member, long currentTerm, String votedFor, VotesWithheld withheld) {
 
         public Metadata(String clusterId, String member, long currentTerm, String votedFor) {
-            this(clusterId, member, currentTerm, votedFor, -1);
+            this(clusterId, member, currentTerm, votedFor, null);
         }
 
         public Metadata {
@@ -53,16 +54,32 @@ public final class DataDir implements AutoCloseable {
         }
 
         public Metadata withTerm(long term) {
-            return new Metadata(clusterId, member, term, term == currentTerm ? votedFor : null, votesWithheldThrough);
+            return new Metadata(clusterId, member, term, term == currentTerm ? votedFor : null, withheld);
         }
 
         public Metadata withVote(long term, String candidate) {
-            return new Metadata(clusterId, member, term, candidate, votesWithheldThrough);
+            return new Metadata(clusterId, member, term, candidate, withheld);
         }
 
-        /** Records that this member lost records it may have acknowledged while in {@link #currentTerm}. */
-        public Metadata withVotesWithheld() {
-            return new Metadata(clusterId, member, currentTerm, votedFor, Math.max(votesWithheldThrough, currentTerm));
+        /**
+         * Records that this member, in {@link #currentTerm}, lost records it may have acknowledged, up
+         * to index {@code upTo} at most ({@link Long#MAX_VALUE} when unknown).
+         */
+        public Metadata withVotesWithheld(long upTo) {
+            VotesWithheld lost = new VotesWithheld(currentTerm, upTo);
+            return new Metadata(clusterId, member, currentTerm, votedFor, withheld == null ? lost : withheld.and(lost));
+        }
+    }
+
+    /**
+     * A member lost records it may have acknowledged: it votes and stands again once its log holds
+     * an entry of a term after {@code throughTerm}, or reaches {@code untilIndex} (see {@code Election.withholdVotes}).
+     */
+    public record VotesWithheld(long throughTerm, long untilIndex) {
+
+        /** Both losses: the later term, the higher index. */
+        VotesWithheld and(VotesWithheld other) {
+            return new VotesWithheld(Math.max(throughTerm, other.throughTerm), Math.max(untilIndex, other.untilIndex));
         }
     }
 
@@ -78,24 +95,30 @@ public final class DataDir implements AutoCloseable {
      * (a term one lower, another vote) is refused instead of believed. A file without a checksum
      * was written before it was recorded, and is taken as it is.
      */
-    private record Stored(String clusterId, String member, long currentTerm, String votedFor, Long votesWithheldThrough, Long checksum) {
+    private record Stored(String clusterId, String member, long currentTerm, String votedFor, VotesWithheld withheld, Integer logFormat,
+                          Long checksum) {
 
         static Stored of(Metadata m) {
-            return new Stored(m.clusterId(), m.member(), m.currentTerm(), m.votedFor(),
-                    m.votesWithheldThrough() < 0 ? null : m.votesWithheldThrough(), checksum(m));
+            return new Stored(m.clusterId(), m.member(), m.currentTerm(), m.votedFor(), m.withheld(), LOG_FORMAT, checksum(m));
         }
 
         Metadata metadata() {
-            return new Metadata(clusterId, member, currentTerm, votedFor, votesWithheldThrough == null ? -1 : votesWithheldThrough);
+            return new Metadata(clusterId, member, currentTerm, votedFor, withheld);
         }
 
         static long checksum(Metadata m) {
             CRC32C crc = new CRC32C();
-            crc.update((m.clusterId() + "\n" + m.member() + "\n" + m.currentTerm() + "\n" + m.votedFor() + "\n" + m.votesWithheldThrough())
+            crc.update((m.clusterId() + "\n" + m.member() + "\n" + m.currentTerm() + "\n" + m.votedFor() + "\n" + m.withheld())
                     .getBytes(StandardCharsets.UTF_8));
             return crc.getValue();
         }
     }
+
+    /**
+     * The layout of the log's records this version writes and reads ({@link RecordCodec}): 2 since
+     * records carry the index their log had forced. A {@code meta.json} without it is older.
+     */
+    static final int LOG_FORMAT = 2;
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String META = "meta.json";
@@ -147,14 +170,18 @@ public final class DataDir implements AutoCloseable {
             Path meta = dir.resolve(META);
             Metadata metadata;
             if (Files.exists(meta)) {
-                metadata = read(meta);
+                Stored stored = read(meta);
+                metadata = stored.metadata();
+                if (!Objects.equals(stored.logFormat(), LOG_FORMAT)) {
+                    checkNoLogOfAnotherFormat(dir, stored.logFormat());
+                    write(dir, metadata, fsync); // nothing written in the old format: this one's from now on
+                }
                 if (!metadata.clusterId().equals(clusterId)) {
                     throw new IllegalStateException("data dir " + dir + " belongs to cluster '" + metadata.clusterId() + "', not '" + clusterId
                             + "' (--cluster-id)");
                 }
                 if (metadata.member() == null) {
-                    metadata = new Metadata(metadata.clusterId(), member, metadata.currentTerm(), metadata.votedFor(),
-                            metadata.votesWithheldThrough());
+                    metadata = new Metadata(metadata.clusterId(), member, metadata.currentTerm(), metadata.votedFor(), metadata.withheld());
                     write(dir, metadata, fsync);
                     log.info("data dir {}: recorded as member '{}' (it was written before members were)", dir, member);
                 } else if (!metadata.member().equals(member)) {
@@ -172,7 +199,19 @@ public final class DataDir implements AutoCloseable {
         }
     }
 
-    private static Metadata read(Path meta) throws IOException {
+    private static void checkNoLogOfAnotherFormat(Path dir, Integer format) throws IOException {
+        boolean segments;
+        try (Stream<Path> listing = Files.list(dir.resolve("log"))) {
+            segments = listing.anyMatch(f -> Segment.firstIndexOf(f) >= 0);
+        }
+        if (segments) {
+            throw new IllegalStateException("data dir " + dir + " holds a log in " + (format == null ? "the format of an earlier version"
+                    : "format " + format) + ", which this version (format " + LOG_FORMAT + ") cannot read; start the member from its"
+                    + " meta.json alone and its leader sends it the log (see docs/design.md)");
+        }
+    }
+
+    private static Stored read(Path meta) throws IOException {
         Stored stored;
         try {
             stored = JSON.readValue(Files.readAllBytes(meta), Stored.class);
@@ -189,7 +228,7 @@ public final class DataDir implements AutoCloseable {
             throw new LogCorruptException(meta + " is corrupt: checksum mismatch (it says term " + metadata.currentTerm() + ", vote "
                     + metadata.votedFor() + ", and cannot be believed)");
         }
-        return metadata;
+        return stored;
     }
 
     public Path path() {

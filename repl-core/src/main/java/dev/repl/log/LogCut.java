@@ -1,5 +1,7 @@
 package dev.repl.log;
 
+import java.io.IOException;
+
 /**
  * The tail recovery cut off the log at start-up (see {@link TornTail}).
  *
@@ -7,10 +9,17 @@ package dev.repl.log;
  * @param offset    where in the file the cut began
  * @param bytes     how many bytes were cut
  * @param fromIndex the first index the cut bytes could have held
+ * @param upToIndex the last index they could have held: every record takes at least a header
  * @param explained whether the damage is what a torn write leaves; if not, the bytes may have been
  *                  forced records, and an elected member votes again only once a leader has
  *                  replicated past the cut
  * @param reason    what was wrong with the first bad record
  */
-public record LogCut(String file, long offset, long bytes, long fromIndex, boolean explained, String reason) {
+public record LogCut(String file, long offset, long bytes, long fromIndex, long upToIndex, boolean explained, String reason) {
+
+    /** Told of a cut before the bytes are gone: what must survive a crash during the cut is made durable here. */
+    @FunctionalInterface
+    public interface Listener {
+        void beforeCut(LogCut cut) throws IOException;
+    }
 }

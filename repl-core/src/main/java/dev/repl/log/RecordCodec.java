@@ -21,7 +21,9 @@ import java.util.zip.CRC32C;
  * ({@link #setSynced}): a record that vouches for an index proves that index was forced, so
  * damage there is corruption and not a torn write. It is outside the checksum so that a
  * follower can set its own without checksumming again, and so that the checksum, which members
- * compare as the log's digest, stays the same on every member.
+ * compare as the log's digest, stays the same on every member. A leader's writer sets it on the
+ * bytes its tail cache shares with the event loop that ships them, which may send either value:
+ * a receiver never reads it.
  */
 public final class RecordCodec {
 

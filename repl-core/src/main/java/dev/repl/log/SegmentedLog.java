@@ -41,8 +41,8 @@ public final class SegmentedLog implements AutoCloseable {
     private final Fsync fsync;
     private final TermIndex terms = new TermIndex();
     private volatile Segment[] segments;
-    private volatile long baseIndex;
-    private volatile long baseTerm;
+    /** The index the log continues after, with its term: published as one, so a reader never pairs an old term with a new index. */
+    private volatile Base base;
     private volatile long lastIndex;
     private volatile long lastTerm;
     /** The last index a force covered: what the records appended now vouch for. Writer thread only. */
@@ -50,13 +50,13 @@ public final class SegmentedLog implements AutoCloseable {
     /** Whether records were appended since the last force. Writer thread only. */
     private boolean unforced;
     private LogCut cut;
+    private LogCut.Listener beforeCut;
 
     private SegmentedLog(Path dir, long maxSegmentBytes, long baseIndex, long baseTerm, List<Segment> segments, Fsync fsync) {
         this.dir = dir;
         this.maxSegmentBytes = maxSegmentBytes;
         this.fsync = fsync;
-        this.baseIndex = baseIndex;
-        this.baseTerm = baseTerm;
+        this.base = new Base(baseIndex, baseTerm);
         this.segments = segments.toArray(Segment[]::new);
     }
 
@@ -73,6 +73,12 @@ public final class SegmentedLog implements AutoCloseable {
 
     /** As {@link #open(Path, long, long, long)}, forcing through {@code fsync}. */
     public static SegmentedLog open(Path dir, long maxSegmentBytes, long baseIndex, long baseTerm, Fsync fsync) throws IOException {
+        return open(dir, maxSegmentBytes, baseIndex, baseTerm, fsync, cut -> { });
+    }
+
+    /** As {@link #open(Path, long, long, long, Fsync)}, telling {@code beforeCut} of a tail it is about to cut off. */
+    public static SegmentedLog open(Path dir, long maxSegmentBytes, long baseIndex, long baseTerm, Fsync fsync, LogCut.Listener beforeCut)
+            throws IOException {
         Files.createDirectories(dir);
         List<Path> files;
         try (Stream<Path> listing = Files.list(dir)) {
@@ -80,6 +86,7 @@ public final class SegmentedLog implements AutoCloseable {
         }
         List<Segment> segments = new ArrayList<>();
         SegmentedLog opened = new SegmentedLog(dir, maxSegmentBytes, baseIndex, baseTerm, segments, fsync);
+        opened.beforeCut = beforeCut;
         try {
             opened.recover(files, segments);
         } catch (IOException | RuntimeException e) {
@@ -98,6 +105,8 @@ public final class SegmentedLog implements AutoCloseable {
     }
 
     private void recover(List<Path> files, List<Segment> into) throws IOException {
+        long baseIndex = base.index();
+        long baseTerm = base.term();
         lastIndex = baseIndex;
         lastTerm = baseTerm;
         for (int i = 0; i < files.size(); i++) {
@@ -243,19 +252,21 @@ public final class SegmentedLog implements AutoCloseable {
         boolean explained;
         try {
             fill(segment, tail, from, tail.capacity());
-            long[] vouchedAt = new long[1];
-            long vouched = TornTail.vouchedAfter(tail, from, due, lastTerm, vouchedAt);
-            if (vouched >= due) {
+            TornTail.Evidence evidence = TornTail.after(tail, from, due, lastTerm);
+            if (evidence.vouched() >= due) {
                 throw new LogCorruptException(segment.file() + " is corrupt at offset " + from + ": " + bad + "; the record at offset "
-                        + vouchedAt[0] + " shows index " + vouched + " was forced, so this is damage to durable records, not a torn write");
+                        + evidence.vouchedAt() + " shows index " + evidence.vouched() + " was forced, so this is damage to durable records,"
+                        + " not a torn write");
             }
-            explained = TornTail.explained(tail, from);
+            explained = TornTail.explained(tail, from, evidence);
         } finally {
             tail.release();
         }
+        // Every record takes at least a header: what the cut bytes could have held ends there.
+        cut = new LogCut(segment.file().toString(), from, rest, due, due - 1 + rest / RecordCodec.HEADER_BYTES, explained, bad);
+        beforeCut.beforeCut(cut); // made durable by the caller first: once cut, nothing shows what was lost
         segment.channel().truncate(from);
         segment.force();
-        cut = new LogCut(segment.file().toString(), from, rest, due, explained, bad);
         if (explained) {
             log.warn("log: cut {} bytes of a torn write at the end of {} at offset {} ({}); records up to index {} kept", rest,
                     segment.file().getFileName(), from, bad, segment.lastIndex());
@@ -281,7 +292,8 @@ public final class SegmentedLog implements AutoCloseable {
 
     public long firstIndex() {
         Segment[] s = segments;
-        return s.length == 0 ? baseIndex + 1 : Math.max(s[0].firstIndex(), baseIndex + 1);
+        long from = base.index() + 1;
+        return s.length == 0 ? from : Math.max(s[0].firstIndex(), from);
     }
 
     public long lastIndex() {
@@ -294,19 +306,20 @@ public final class SegmentedLog implements AutoCloseable {
 
     /** The index the log continues after: the last a snapshot holds, 0 without one. */
     public long baseIndex() {
-        return baseIndex;
+        return base.index();
     }
 
     public long baseTerm() {
-        return baseTerm;
+        return base.term();
     }
 
     /** The term of the entry at {@code index}, or -1 when the log does not hold it (before its base, or past its end). */
     public long termAt(long index) {
-        if (index == baseIndex) {
-            return baseTerm;
+        Base b = base;
+        if (index == b.index()) {
+            return b.term();
         }
-        if (index < baseIndex || index > lastIndex) {
+        if (index < b.index() || index > lastIndex) {
             return -1;
         }
         return terms.termAt(index);
@@ -314,7 +327,7 @@ public final class SegmentedLog implements AutoCloseable {
 
     /** The first index of the run of entries of the same term as {@code index} (never before the base + 1). */
     public long termStart(long index) {
-        return Math.max(baseIndex + 1, terms.termStart(index));
+        return Math.max(base.index() + 1, terms.termStart(index));
     }
 
     /** What the records after {@code index} take on disk, to within 256 records' bytes; from memory. */
@@ -408,8 +421,9 @@ public final class SegmentedLog implements AutoCloseable {
 
     /** Drops every record after {@code index}, which must not be before the base. Writer thread only; forced. */
     public void truncateAfter(long index) throws IOException {
-        if (index < baseIndex) {
-            throw new IllegalArgumentException("cannot truncate to " + index + ", before the snapshot at " + baseIndex);
+        Base b = base;
+        if (index < b.index()) {
+            throw new IllegalArgumentException("cannot truncate to " + index + ", before the snapshot at " + b.index());
         }
         if (index >= lastIndex) {
             return;
@@ -432,7 +446,7 @@ public final class SegmentedLog implements AutoCloseable {
         segments = kept.toArray(Segment[]::new);
         terms.truncateAfter(index);
         lastIndex = index;
-        lastTerm = index == baseIndex ? baseTerm : terms.termAt(index);
+        lastTerm = index == b.index() ? b.term() : terms.termAt(index);
         syncedIndex = Math.min(syncedIndex, index);
     }
 
@@ -453,7 +467,7 @@ public final class SegmentedLog implements AutoCloseable {
      * and the log's base moves there. Writer thread only.
      */
     public void compactUpTo(long index, long term) throws IOException {
-        if (index <= baseIndex) {
+        if (index <= base.index()) {
             return;
         }
         Segment[] s = segments;
@@ -476,8 +490,7 @@ public final class SegmentedLog implements AutoCloseable {
      * wanted, and waits for the snapshot instead of failing.
      */
     private void moveBase(long index, long term, Segment[] kept) {
-        baseIndex = index;
-        baseTerm = term;
+        base = new Base(index, term);
         segments = kept;
         if (lastIndex < index || kept.length == 0) {
             terms.clear();
@@ -522,5 +535,8 @@ public final class SegmentedLog implements AutoCloseable {
         if (first != null) {
             throw new UncheckedIOException(first);
         }
+    }
+
+    private record Base(long index, long term) {
     }
 }

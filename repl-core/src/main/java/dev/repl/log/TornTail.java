@@ -13,37 +13,47 @@ import io.netty.buffer.ByteBuf;
  *       the bad one that vouches for its index proves a force covered it. That is corruption, and
  *       the log refuses to start: cutting there would drop records this member acknowledged.</li>
  *   <li>Otherwise the tail is cut. Is the damage what a torn write leaves? After a power cut each
- *       page of an unforced write holds either the new bytes or what it held at the last force,
+ *       sector of an unforced write holds either the new bytes or what it held at the last force,
  *       which for an appended file is zeros past the forced end: so the file ends inside the bad
- *       record, or one page's part of it is all zeros. Damage of any other shape (bytes that are
- *       neither, a flipped bit) may have hit the last forced batch, which nothing vouches for; the
- *       cut is then {@linkplain LogCut#explained() unexplained}, and an elected member withholds
- *       its vote until a leader has replicated past it.</li>
+ *       record (and nothing intact follows it), or one sector's part of it is all zeros. Damage of
+ *       any other shape (a flipped bit, a garbage length) may have hit the last forced batch,
+ *       which nothing vouches for; the cut is then {@linkplain LogCut#explained() unexplained},
+ *       and an elected member withholds its vote until it has caught up.</li>
  * </ol>
  */
 final class TornTail {
 
-    /** The unit a power loss tears writes in: a page. */
-    static final int PAGE = 4096;
+    /** The unit a power loss tears writes in: a sector (a page is eight of them). */
+    static final int SECTOR = 512;
 
     private TornTail() {
     }
 
     /**
-     * The highest index an intact record after the bad one at {@code tail}'s start vouches for,
-     * or -1. {@code tail} holds the segment from the bad record, at file offset {@code from}, to
-     * its end; records are looked for at every byte, as the bad one's length cannot be trusted.
+     * What the records after the bad one say.
+     *
+     * @param vouched      the highest index an intact record after the bad one vouches for, or -1
+     * @param vouchedAt    the file offset of the record that vouches for it
+     * @param firstIntact  where in the tail the first intact record after the bad one starts, or -1
+     */
+    record Evidence(long vouched, long vouchedAt, int firstIntact) {
+    }
+
+    /**
+     * Looks for intact records after the bad one at {@code tail}'s start, at every byte: the bad
+     * record's length cannot be trusted, and a flipped one could otherwise jump over the very
+     * records that prove it forced. {@code tail} holds the segment from the bad record, at file
+     * offset {@code from}, to its end.
      *
      * @param dueIndex the index the bad record should have had
      * @param lastTerm the term of the last good record before it
-     * @return the highest vouched index and, in {@code foundAt[0]}, the offset in the file of the record that vouches for it
      */
-    static long vouchedAfter(ByteBuf tail, long from, long dueIndex, long lastTerm, long[] foundAt) {
+    static Evidence after(ByteBuf tail, long from, long dueIndex, long lastTerm) {
         int end = tail.writerIndex();
         long vouched = -1;
-        int size = end >= 8 ? RecordCodec.recordSize(tail, 0) : 0;
-        // Past the bad record when its length is believable: a value inside it could look like a record.
-        int at = size >= RecordCodec.HEADER_BYTES && size <= end ? size : 1;
+        long vouchedAt = -1;
+        int firstIntact = -1;
+        int at = 1;
         while (at + RecordCodec.HEADER_BYTES <= end) {
             int covered = RecordCodec.coveredLength(tail, at);
             if (covered < RecordCodec.COUNTED_HEADER_BYTES || covered > SegmentedLog.MAX_RECORD_BYTES || at + 8L + covered > end) {
@@ -59,39 +69,39 @@ final class TornTail {
                 at++;
                 continue;
             }
+            if (firstIntact < 0) {
+                firstIntact = at;
+            }
             if (synced > vouched) {
                 vouched = synced;
-                foundAt[0] = from + at;
+                vouchedAt = from + at;
             }
             at += 8 + covered;
         }
-        return vouched;
+        return new Evidence(vouched, vouchedAt, firstIntact);
     }
 
     /**
      * Whether the bad record at {@code tail}'s start is what a torn write leaves: the file ends
-     * inside it, or one page's part of it is all zeros.
+     * inside it and nothing intact follows, or one sector's part of it is all zeros. Where its
+     * length cannot be believed, it is taken to run to the first intact record, or the file's end.
      *
      * @param from the file offset of the bad record
      */
-    static boolean explained(ByteBuf tail, long from) {
+    static boolean explained(ByteBuf tail, long from, Evidence evidence) {
         int end = tail.writerIndex();
         if (end < 8) {
             return true; // the file ends inside its header
         }
         int size = RecordCodec.recordSize(tail, 0);
-        int recordEnd;
-        if (size >= RecordCodec.HEADER_BYTES && size <= SegmentedLog.MAX_RECORD_BYTES + RecordCodec.HEADER_BYTES) {
-            if (size > end) {
-                return true; // the file ends inside it
-            }
-            recordEnd = size;
-        } else {
-            // A length no record has: torn only if it is the start of a run of zeros, to the end of its page or the file.
-            recordEnd = (int) Math.min(end, PAGE - from % PAGE);
+        boolean believable = size >= RecordCodec.HEADER_BYTES && size <= SegmentedLog.MAX_RECORD_BYTES + RecordCodec.HEADER_BYTES
+                && (evidence.firstIntact() < 0 || size <= evidence.firstIntact());
+        if (believable && size > end) {
+            return evidence.firstIntact() < 0; // the file ends inside it
         }
+        int recordEnd = believable ? size : evidence.firstIntact() >= 0 ? evidence.firstIntact() : end;
         for (int part = 0; part < recordEnd; ) {
-            int partEnd = (int) Math.min(recordEnd, part + PAGE - (from + part) % PAGE);
+            int partEnd = (int) Math.min(recordEnd, part + SECTOR - (from + part) % SECTOR);
             if (zeros(tail, part, partEnd)) {
                 return true;
             }

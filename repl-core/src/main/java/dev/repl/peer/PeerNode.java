@@ -18,6 +18,7 @@ import dev.repl.kv.KvService;
 import dev.repl.leader.LeaderNode;
 import dev.repl.liveness.FollowerStatus;
 import dev.repl.liveness.StateListener;
+import dev.repl.log.DataDir;
 import dev.repl.node.HeartbeatObserver;
 import dev.repl.node.LeaderTracker;
 import dev.repl.node.NodeServer;
@@ -117,9 +118,9 @@ public final class PeerNode implements AutoCloseable {
         this.claims = MemberClaims.logged(config.id(), ids);
         this.election = new Election(config.id(), ids, timeoutNanos, new DurableVote(), new LogEnd(), new Effects(),
                 new java.util.Random(ThreadLocalRandom.current().nextLong()));
-        long withheld = replica.votesWithheldThrough();
-        if (withheld >= 0) {
-            election.withholdVotes(withheld, "records it may have acknowledged were lost and it has not caught up since");
+        DataDir.VotesWithheld withheld = replica.votesWithheld();
+        if (withheld != null) {
+            election.withholdVotes(withheld.throughTerm(), withheld.untilIndex(), "records it may have acknowledged were lost");
         }
         this.view = election.status();
         this.followerLog = new FollowerLog(config.id(), replica, config.log(), new Votes());

@@ -93,16 +93,15 @@ public final class Replica implements AutoCloseable {
                 baseTerm = s.term();
                 digest = s.digest();
             }
-            SegmentedLog segments = SegmentedLog.open(dataDir.logDir(), options.segmentBytes(), base, baseTerm, fsync);
+            SegmentedLog segments = SegmentedLog.open(dataDir.logDir(), options.segmentBytes(), base, baseTerm, fsync, cut -> {
+                if (!cut.explained()) {
+                    withholdVotes(name, dataDir, cut.upToIndex(), "recovery cuts index " + cut.fromIndex() + " on from its log");
+                }
+            });
             log.info("{}: log {}..{} (term {}), snapshot at {}, term {} in {}", name, segments.firstIndex(), segments.lastIndex(),
                     segments.lastTerm(), base, dataDir.metadata().currentTerm(), dir);
-            String lost = dataDir.logRemoved() ? "its log was removed and its meta.json kept"
-                    : segments.cut() != null && !segments.cut().explained() ? "recovery cut index " + segments.cut().fromIndex() + " on from its log"
-                    : null;
-            if (lost != null) {
-                dataDir.save(dataDir.metadata().withVotesWithheld());
-                log.warn("{}: records this member may have acknowledged are lost ({}): it votes and stands again once a leader of a term"
-                        + " after {} has replicated to it", name, lost, dataDir.metadata().votesWithheldThrough());
+            if (dataDir.logRemoved()) {
+                withholdVotes(name, dataDir, Long.MAX_VALUE, "its log was removed and its meta.json kept");
             }
             return new Replica(name, dataDir, snapshots, segments, stateMachine, options, base, digest);
         } catch (IOException | RuntimeException e) {
@@ -256,15 +255,20 @@ public final class Replica implements AutoCloseable {
     }
 
     /** Why this node's log takes no more writes, or else why it stopped applying them; null while both work. */
+    /** Records that this member lost records it may have acknowledged, before anything else happens. */
+    private static void withholdVotes(String name, DataDir dataDir, long upTo, String why) throws IOException {
+        dataDir.save(dataDir.metadata().withVotesWithheld(upTo));
+        log.warn("{}: {}: records this member may have acknowledged are lost; it votes and stands again once a leader of a term after {}"
+                + " has replicated to it{}", name, why, dataDir.metadata().currentTerm(), upTo == Long.MAX_VALUE ? "" : ", or its log reaches index "
+                + upTo);
+    }
+
     /**
-     * Records this member may have acknowledged are missing from its log: it must not vote or
-     * stand until its log holds an entry of a later term than this (see {@code Election}); -1
-     * when nothing was lost, or it has caught up since. Kept in {@code meta.json}, so that a
-     * restart before it caught up does not forget.
+     * Until when this member must not vote or stand, as recorded in {@code meta.json} (so that a
+     * restart before it caught up does not forget), or null when it may (see {@code Election}).
      */
-    public long votesWithheldThrough() {
-        long through = dataDir.metadata().votesWithheldThrough();
-        return through >= 0 && segments.lastTerm() <= through ? through : -1;
+    public DataDir.VotesWithheld votesWithheld() {
+        return dataDir.metadata().withheld();
     }
 
     public RuntimeException failure() {

@@ -92,7 +92,7 @@ class ElectionTest {
             n.log.lastIndex = n.id.equals("n1") ? 10 : 9;
         }
         SimulatedCluster.Node n3 = c.node("n3");
-        n3.election.withholdVotes(2, "recovery cut index 10 on from its log");
+        n3.election.withholdVotes(2, Long.MAX_VALUE, "recovery cut index 10 on from its log");
         c.stop("n1");
         c.runMillis(10_000);
         assertNull(c.agreedLeader(), "no leader without the member that holds the committed entry");

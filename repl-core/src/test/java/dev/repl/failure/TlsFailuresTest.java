@@ -123,6 +123,6 @@ class TlsFailuresTest {
 
     @Test
     void plaintextWhereTlsWasExpected() {
-        assertEquals(TlsFailures.NOT_TLS, TlsFailures.describe(new NotSslRecordException("not an SSL/TLS record: 4a02a219")));
+        assertEquals(TlsFailures.NOT_TLS, TlsFailures.describe(new NotSslRecordException("not an SSL/TLS record: 4a03a219")));
     }
 }

@@ -93,8 +93,8 @@ class HandshakeTest {
         EmbeddedChannel follower = acceptingSide(ClusterId.DEFAULT);
         EmbeddedChannel leader = connectingSide(OTHER);
         Future<Channel> ready = ConnectingHandshake.ready(leader, TimeUnit.SECONDS.toNanos(10));
-        assertTrue(readHex(leader).startsWith("4a02" + OTHER.hexTag()));
-        follower.writeInbound(bytes(0x4a, 0x02, OTHER.tag() >> 8, OTHER.tag() & 0xff));
+        assertTrue(readHex(leader).startsWith("4a03" + OTHER.hexTag()));
+        follower.writeInbound(bytes(0x4a, 0x03, OTHER.tag() >> 8, OTHER.tag() & 0xff));
         assertEquals("5202a219", readHex(follower), "reject: cluster mismatch, expected a219");
         assertFalse(follower.isOpen());
 
@@ -111,7 +111,7 @@ class HandshakeTest {
     void helloOfAnotherVersionIsRejectedWithTheVersionSpoken() {
         EmbeddedChannel follower = acceptingSide(ClusterId.DEFAULT);
         follower.writeInbound(bytes(0x4a, 0x01, 0xa2, 0x19));
-        assertEquals("52010002", readHex(follower), "a version 1 peer is told this node speaks version 2");
+        assertEquals("52010003", readHex(follower), "a version 1 peer is told this node speaks version 3");
         assertFalse(follower.isOpen());
         follower.finishAndReleaseAll();
     }
@@ -119,7 +119,7 @@ class HandshakeTest {
     @Test
     void framesAfterARefusedHelloAreDropped() {
         EmbeddedChannel follower = acceptingSide(ClusterId.DEFAULT);
-        follower.writeInbound(bytes(0x4a, 0x02, 0, 0, 0x48, 0, 0, 1));
+        follower.writeInbound(bytes(0x4a, 0x03, 0, 0, 0x48, 0, 0, 1));
         assertEquals("5202a219", readHex(follower));
         assertNull(follower.readOutbound(), "no ack for the heartbeat behind the refused hello");
         follower.finishAndReleaseAll();
@@ -128,7 +128,7 @@ class HandshakeTest {
     @Test
     void heartbeatInPlaceOfTheIdentityIsAProtocolError() {
         EmbeddedChannel follower = acceptingSide(ClusterId.DEFAULT);
-        follower.writeInbound(bytes(0x4a, 0x02, 0xa2, 0x19, 0x48, 0, 0, 1));
+        follower.writeInbound(bytes(0x4a, 0x03, 0xa2, 0x19, 0x48, 0, 0, 1));
         assertNull(follower.readOutbound(), "no ack: the hello is not done");
         assertFalse(follower.isOpen());
         follower.finishAndReleaseAll();
@@ -137,12 +137,12 @@ class HandshakeTest {
     @Test
     void unknownRoleAndOverlongNameAreProtocolErrors() {
         EmbeddedChannel unknownRole = acceptingSide(ClusterId.DEFAULT);
-        unknownRole.writeInbound(Wire.hex("4a02a219" + "495a0000"));
+        unknownRole.writeInbound(Wire.hex("4a03a219" + "495a0000"));
         assertFalse(unknownRole.isOpen());
         unknownRole.finishAndReleaseAll();
 
         EmbeddedChannel longName = acceptingSide(ClusterId.DEFAULT);
-        longName.writeInbound(Wire.hex("4a02a219" + "494c0064" + "54000000" + "4e616161".repeat(30)));
+        longName.writeInbound(Wire.hex("4a03a219" + "494c0064" + "54000000" + "4e616161".repeat(30)));
         assertNull(longName.readOutbound());
         assertFalse(longName.isOpen());
         longName.finishAndReleaseAll();
@@ -184,7 +184,7 @@ class HandshakeTest {
         Future<Channel> ready = ConnectingHandshake.ready(leader, TimeUnit.SECONDS.toNanos(10));
         readHex(leader);
         leader.writeInbound(bytes(0x48, 0x54, 0x54, 0x50));
-        assertEquals("protocol error: expected an answer to hello 4a 02 a2 19, got HEARTBEAT frame 48 54 54 50",
+        assertEquals("protocol error: expected an answer to hello 4a 03 a2 19, got HEARTBEAT frame 48 54 54 50",
                 FailureReason.explain(ready.cause()));
         assertFalse(leader.isOpen());
         leader.finishAndReleaseAll();

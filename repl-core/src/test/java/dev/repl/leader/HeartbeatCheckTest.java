@@ -127,7 +127,7 @@ class HeartbeatCheckTest {
             answer.join(5_000);
             FollowerOutcome outcome = report.outcomes().get(0);
             assertEquals(FailureReason.PROTOCOL_ERROR, outcome.reason());
-            assertEquals("protocol error: expected an answer to hello 4a 02 a2 19, got HEARTBEAT frame 48 54 54 50", outcome.failure());
+            assertEquals("protocol error: expected an answer to hello 4a 03 a2 19, got HEARTBEAT frame 48 54 54 50", outcome.failure());
             assertFalse(outcome.linked());
         }
     }

@@ -91,4 +91,15 @@ class DataDirTest {
             assertTrue(d.logRemoved(), "its term and vote kept, its records gone");
         }
     }
+
+    @Test
+    void aLogOfAnEarlierFormatIsRefusedNotCut() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("n1").resolve("log")).getParent();
+        Files.writeString(dir.resolve("meta.json"), "{\"clusterId\":\"repl\",\"member\":\"n1\",\"currentTerm\":3,\"votedFor\":\"n2\"}");
+        Files.write(dir.resolve("log").resolve("00000000000000000001.log"), new byte[] {0, 0, 0, 17});
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> open(dir).close());
+        assertTrue(e.getMessage().contains("holds a log in the format of an earlier version, which this version (format 2) cannot read"),
+                e.getMessage());
+        assertEquals(4, Files.size(dir.resolve("log").resolve("00000000000000000001.log")), "and nothing of it is cut");
+    }
 }

@@ -26,7 +26,7 @@ class NodeServerTest {
                 DataOutputStream out = new DataOutputStream(socket.getOutputStream());
                 DataInputStream in = new DataInputStream(socket.getInputStream());
                 out.write(HexFormat.of().parseHex(Wire.LEADER_HELLO));
-                assertEquals(0x4102a219, in.readInt(), "the hello of the default cluster is accepted");
+                assertEquals(0x4103a219, in.readInt(), "the hello of the default cluster is accepted");
                 out.writeInt(0x48000042);
                 assertEquals(0x41000042, in.readInt());
             }

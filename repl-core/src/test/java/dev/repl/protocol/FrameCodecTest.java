@@ -49,7 +49,7 @@ class FrameCodecTest {
     void eachFrameIsTypeByteThenBigEndianPayload() {
         assertEquals("48010203", encoded(FrameType.HEARTBEAT, 0x010203));
         assertEquals("41000007", encoded(FrameType.ACK, 7));
-        assertEquals("4a02a219", encoded(FrameType.HELLO, FrameCodec.helloPayload(2, 0xa219)));
+        assertEquals("4a03a219", encoded(FrameType.HELLO, FrameCodec.helloPayload(3, 0xa219)));
         assertEquals("494c01f4", encoded(FrameType.IDENTITY, FrameCodec.identityPayload(LinkRole.LEADER, 500)));
         assertEquals("54000007", encoded(FrameType.TERM, 7));
         assertEquals("5202a219", encoded(FrameType.REJECT, FrameCodec.rejectPayload(RejectReason.CLUSTER_MISMATCH, 0xa219)));

@@ -78,7 +78,7 @@ class FramingPropertiesTest {
 
     /**
      * What a follower must answer, as a reference model: nothing until a whole hello (hello of
-     * version 2 and this cluster, identity of a known role, term, a valid name ended by a zero
+     * version 3 and this cluster, identity of a known role, term, a valid name ended by a zero
      * byte), then the hello's ack and one ack per heartbeat; a reject for a wrong version or
      * cluster. It ends with "closed" when the connection must end. All answers are one hex string:
      * how they are cut into writes is the node's business.
@@ -98,8 +98,8 @@ class FramingPropertiesTest {
                     if (type != 0x4a) {
                         return answers + "closed";
                     }
-                    if (wire[at + 1] != 0x02) {
-                        return answers + "52010002closed";
+                    if (wire[at + 1] != 0x03) {
+                        return answers + "52010003closed";
                     }
                     if ((word & 0xffff) != 0xa219) {
                         return answers + "5202a219closed";
@@ -265,7 +265,7 @@ class FramingPropertiesTest {
                 }
             }
             ch.checkException();
-            boolean accepted = wire.length >= 4 && word(wire, 0) == 0x4102a219;
+            boolean accepted = wire.length >= 4 && word(wire, 0) == 0x4103a219;
             if (wire.length < 4) {
                 assertFalse(ready.isDone(), what + ": still waiting for a whole answer");
             } else {

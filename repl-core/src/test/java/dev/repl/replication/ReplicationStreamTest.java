@@ -73,7 +73,7 @@ class ReplicationStreamTest {
         accepted.writeInbound((ByteBuf) leader.readOutbound());
         leader.finishAndReleaseAll();
         ByteBuf ack = accepted.readOutbound();
-        assertEquals(0x4102a219, ack.readInt());
+        assertEquals(0x4103a219, ack.readInt());
         ack.release();
         assertTrue(accepted.pipeline().names().contains(Pipelines.LENGTH_FRAMER), accepted.pipeline().names().toString());
         return accepted;

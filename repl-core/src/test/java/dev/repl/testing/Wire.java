@@ -11,14 +11,14 @@ public final class Wire {
 
     /**
      * What a leader named {@code leader}, heartbeating every 100 ms, says first on every link of
-     * the default cluster: hello (version 2, tag a219), identity (leader, 100 ms), term 0, and its
+     * the default cluster: hello (version 3, tag a219), identity (leader, 100 ms), term 0, and its
      * name in three name frames.
      */
-    public static final String LEADER_HELLO = "4a02a219" + "494c0064" + "54000000" + "4e6c6561" + "4e646572" + "4e000000";
+    public static final String LEADER_HELLO = "4a03a219" + "494c0064" + "54000000" + "4e6c6561" + "4e646572" + "4e000000";
     /** The same from a probe named {@code probe}. */
-    public static final String PROBE_HELLO = "4a02a219" + "49500000" + "54000000" + "4e70726f" + "4e626500";
+    public static final String PROBE_HELLO = "4a03a219" + "49500000" + "54000000" + "4e70726f" + "4e626500";
     /** The ack of either: the hello's own payload, echoed. */
-    public static final String HELLO_ACK = "4102a219";
+    public static final String HELLO_ACK = "4103a219";
 
     private Wire() {
     }

@@ -60,7 +60,7 @@ class HostileInputIT {
             InputStream in = honest.getInputStream();
             out.write(HexFormat.of().parseHex(Wire.LEADER_HELLO + "4800002a"));
             out.flush();
-            assertEquals(0x4102a219, readInt(in), "the hello is accepted");
+            assertEquals(0x4103a219, readInt(in), "the hello is accepted");
             assertEquals(0x4100002a, readInt(in), "an ack with the same sequence number");
 
             ReplProcess check = repl.run(START, "heartbeat", "--followers", "127.0.0.1:" + port, "--timeout", "10s");
@@ -161,7 +161,7 @@ class HostileInputIT {
             OutputStream out = honest.getOutputStream();
             InputStream in = honest.getInputStream();
             out.write(HexFormat.of().parseHex(Wire.PROBE_HELLO));
-            assertEquals(0x4102a219, readInt(in));
+            assertEquals(0x4103a219, readInt(in));
             int[] sequence = {0};
             long[] most = {0, 0};
             await("the follower to keep answering another connection and its leader for 10 s of flood")
