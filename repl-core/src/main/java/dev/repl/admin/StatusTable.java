@@ -33,6 +33,9 @@ public final class StatusTable {
                     election.lastElection() == null ? "" : ", this node last stood for term " + election.lastElection().term() + " at "
                             + Instant.ofEpochMilli(election.lastElection().atEpochMs()).truncatedTo(ChronoUnit.MILLIS) + ": "
                             + election.lastElection().why()));
+            if (election.votesWithheld() != null) {
+                out.append("votes withheld: ").append(election.votesWithheld()).append(System.lineSeparator());
+            }
             for (ElectionStatus.Member m : election.members()) {
                 out.append(String.format("  %-12s %-21s %s%n", m.id(), m.address(), m.role()));
             }

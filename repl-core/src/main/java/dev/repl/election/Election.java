@@ -99,8 +99,11 @@ public final class Election {
     public record Started(long atNanos, long term, String why) {
     }
 
-    /** A view for status: role, term, leader (or null), and the last election this node stood in (or null). */
-    public record Status(Role role, long term, String leader, Started lastElection) {
+    /**
+     * A view for status: role, term, leader (or null), the last election this node stood in (or
+     * null), and why it withholds its vote (or null).
+     */
+    public record Status(Role role, long term, String leader, Started lastElection, String votesWithheld) {
     }
 
     private final String self;
@@ -183,12 +186,15 @@ public final class Election {
     }
 
     public Status status() {
-        return new Status(role, term, leader, lastElection);
+        return new Status(role, term, leader, lastElection, withheldWhy);
     }
 
     /** The clock moved: a follower or candidate whose timer ran out stands; a leader checks its quorum. */
     public void tick(long now) {
         catchUp(now);
+        if (withheldWhy != null) {
+            withheld(); // lifted as soon as the log has caught up, not at the next vote: status says so
+        }
         if (role == Role.LEADER) {
             if (peers.isEmpty()) {
                 return;

@@ -7,10 +7,12 @@ import java.util.List;
  * the leader it knows of, every member's role as this node sees it, and the last election it
  * stood in.
  *
- * @param leader       the leader's id, or null while none is known
- * @param lastElection null until this node has stood
+ * @param leader        the leader's id, or null while none is known
+ * @param lastElection  null until this node has stood
+ * @param votesWithheld why this node neither votes nor stands, until it has caught up (it lost records
+ *                      it may have acknowledged); null while it votes
  */
-public record ElectionStatus(long term, String role, String leader, List<Member> members, LastElection lastElection) {
+public record ElectionStatus(long term, String role, String leader, List<Member> members, LastElection lastElection, String votesWithheld) {
 
     public ElectionStatus {
         members = List.copyOf(members);

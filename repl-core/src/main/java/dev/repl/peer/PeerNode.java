@@ -202,7 +202,7 @@ public final class PeerNode implements AutoCloseable {
         ElectionStatus.LastElection last = e.lastElection() == null ? null : new ElectionStatus.LastElection(e.lastElection().term(),
                 System.currentTimeMillis() - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - e.lastElection().atNanos()),
                 e.lastElection().why());
-        ElectionStatus election = new ElectionStatus(e.term(), role(e.role()), e.leader(), members, last);
+        ElectionStatus election = new ElectionStatus(e.term(), role(e.role()), e.leader(), members, last, e.votesWithheld());
         return new NodeStatus(config.id(), role(e.role()), followers, leader ? null : server.leader(), replica.status(),
                 leader ? leading.followers() : List.of(), election);
     }
