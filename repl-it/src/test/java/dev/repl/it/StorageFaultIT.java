@@ -125,8 +125,9 @@ class StorageFaultIT {
             }
             int elected = c.awaitLeader();
             for (int i = 0; i < c.size; i++) {
+                String id = PeerCluster.id(i);
                 c.nodes[i].stderr().lines().filter(l -> l.contains("torn") || l.contains("WARN") && l.contains("log"))
-                        .forEach(l -> System.out.println("storage:   " + l));
+                        .forEach(l -> System.out.println("storage:   " + id + " started: " + l));
             }
             List<String> lost = lost(c, acknowledged);
             assertEquals(List.of(), lost, where + ": every write acknowledged before the cuts is read back from the leader "
