@@ -5,7 +5,7 @@ import dev.repl.api.StateMachine;
 import dev.repl.election.MemberId;
 import dev.repl.log.DataDir;
 import dev.repl.log.Fsync;
-import dev.repl.log.LogCut;
+import dev.repl.log.LogCorruptException;
 import dev.repl.log.LogWriter;
 import dev.repl.log.SegmentedLog;
 import dev.repl.state.SnapshotStore;
@@ -93,11 +93,21 @@ public final class Replica implements AutoCloseable {
                 baseTerm = s.term();
                 digest = s.digest();
             }
-            SegmentedLog segments = SegmentedLog.open(dataDir.logDir(), options.segmentBytes(), base, baseTerm, fsync, cut -> {
-                if (!cut.explained()) {
-                    withholdVotes(name, dataDir, cut.upToIndex(), "recovery cuts index " + cut.fromIndex() + " on from its log");
+            SegmentedLog segments;
+            try {
+                segments = SegmentedLog.open(dataDir.logDir(), options.segmentBytes(), base, baseTerm, fsync, cut -> {
+                    if (!cut.explained()) {
+                        withholdVotes(name, dataDir, cut.upToIndex(), "recovery cuts index " + cut.fromIndex() + " on from its log");
+                    }
+                });
+            } catch (LogCorruptException e) {
+                // A damaged newer snapshot, skipped, is why the log does not connect: name it, the cause.
+                Optional<String> damaged = snapshots.damagedAfter(base);
+                if (damaged.isPresent()) {
+                    throw new LogCorruptException(damaged.get() + ", and the log does not reach back past it (" + e.getMessage() + ")");
                 }
-            });
+                throw e;
+            }
             log.info("{}: log {}..{} (term {}), snapshot at {}, term {} in {}", name, segments.firstIndex(), segments.lastIndex(),
                     segments.lastTerm(), base, dataDir.metadata().currentTerm(), dir);
             if (dataDir.logRemoved()) {

@@ -96,6 +96,25 @@ public final class SnapshotStore {
         return Optional.empty();
     }
 
+    /** The newest snapshot after {@code index} that is damaged, as "file is corrupt: why", or empty when there is none. */
+    public Optional<String> damagedAfter(long index) throws IOException {
+        List<Path> files;
+        try (Stream<Path> listing = Files.list(dir)) {
+            files = listing.filter(f -> {
+                Matcher m = NAME.matcher(f.getFileName().toString());
+                return m.matches() && Long.parseLong(m.group(1)) > index;
+            }).sorted(Comparator.comparing((Path f) -> f.getFileName().toString()).reversed()).toList();
+        }
+        for (Path file : files) {
+            try {
+                verify(file);
+            } catch (IOException e) {
+                return Optional.of(file + " is corrupt: " + e.getMessage());
+            }
+        }
+        return Optional.empty();
+    }
+
     /**
      * Reads and checks a snapshot file whole.
      *

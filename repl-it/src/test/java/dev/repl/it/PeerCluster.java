@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.StringJoiner;
+import java.util.function.IntFunction;
 
 /**
  * Members of a cluster that elects its leader ({@code repl node --id --peers}), each a real
@@ -28,6 +29,7 @@ final class PeerCluster {
     final int[] adminPorts;
     final ReplProcess[] nodes;
     private final List<String> extraArgs = new ArrayList<>();
+    private IntFunction<Path> dataDirs;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     PeerCluster(ReplLauncher repl, int size) {
@@ -74,8 +76,14 @@ final class PeerCluster {
         return "127.0.0.1:" + clientPorts[node];
     }
 
+    /** Puts each member's data directory where {@code dirs} says (a mount of its own, say) instead of in the test's directory. */
+    PeerCluster dataDirs(IntFunction<Path> dirs) {
+        this.dataDirs = dirs;
+        return this;
+    }
+
     Path dataDir(int node) {
-        return repl.dir().resolve("data-" + id(node));
+        return dataDirs != null ? dataDirs.apply(node) : repl.dir().resolve("data-" + id(node));
     }
 
     /** Starts every member and waits until they agree on a leader. */

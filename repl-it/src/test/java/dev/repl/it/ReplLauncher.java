@@ -74,6 +74,17 @@ final class ReplLauncher implements BeforeEachCallback, AfterEachCallback {
         assertTrue(leaks.isEmpty(), "buffer leaks reported: " + leaks);
     }
 
+    /**
+     * Stops and reaps every process started so far (SIGTERM, then SIGKILL), before the end of the
+     * test: for what must outlive the nodes but not the test, such as a file system they use. They
+     * are still checked for leaks after the test.
+     */
+    void stopAll() {
+        for (ReplProcess process : started) {
+            process.stop();
+        }
+    }
+
     /** This test's own directory: the children's working directory, and a place for their files. */
     Path dir() {
         return dir;
