@@ -71,4 +71,35 @@ class ReplicaDataDirTest {
             assertEquals(new DataDir.VotesWithheld(4, Long.MAX_VALUE), n1.votesWithheld(), "a restart before it caught up does not forget");
         }
     }
+
+    @Test
+    void aDamagedSnapshotTheLogDoesNotReachBackPastIsRefusedNamingIt() throws Exception {
+        LogOptions compacting = new LogOptions(4096, 50, 0, 64 * 1024, 256 * 1024, Acks.QUORUM, Duration.ofSeconds(5));
+        try (Replica n1 = Replica.open("n1", dir, "repl", new KeyValueStore(), compacting)) {
+            n1.follow(1, "leader").get();
+            io.netty.buffer.ByteBuf records = io.netty.buffer.Unpooled.buffer();
+            for (long i = 1; i <= 400; i++) {
+                dev.repl.log.RecordCodec.write(records, 1, i, dev.repl.kv.KvCommand.put("k" + i, new byte[50]).encode());
+            }
+            n1.writer().submit(log -> {
+                log.append(records);
+                return null;
+            }, records.readableBytes()).get();
+            records.release();
+            n1.applier().commit(400);
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> n1.appliedIndex() == 400
+                    && n1.segments().firstIndex() > 1);
+        }
+        Path snapshot;
+        try (java.util.stream.Stream<Path> files = Files.list(dir.resolve("snapshots"))) {
+            snapshot = files.filter(f -> f.toString().endsWith(".snap")).findFirst().orElseThrow();
+        }
+        byte[] b = Files.readAllBytes(snapshot);
+        b[b.length - 1] ^= 1;
+        Files.write(snapshot, b);
+        dev.repl.log.LogCorruptException e = assertThrows(dev.repl.log.LogCorruptException.class,
+                () -> Replica.open("n1", dir, "repl", new KeyValueStore(), compacting).close());
+        assertTrue(e.getMessage().startsWith(snapshot + " is corrupt: checksum mismatch, and the log does not reach back past it"),
+                e.getMessage());
+    }
 }
