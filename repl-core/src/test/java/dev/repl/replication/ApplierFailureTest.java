@@ -6,13 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.repl.api.Acks;
-import dev.repl.api.KeyValueStore;
 import dev.repl.api.LogOptions;
-import dev.repl.api.StateMachine;
 import dev.repl.log.Fsync;
 import dev.repl.state.SnapshotStore;
+import dev.repl.testing.ForwardingStore;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,27 +29,10 @@ class ApplierFailureTest {
     private Replica replica;
 
     /** The bundled store, except that it cannot take a snapshot from outside. */
-    private static final class UnrestorableStore implements StateMachine {
-        private final KeyValueStore store = new KeyValueStore();
-
-        @Override
-        public byte[] apply(long index, byte[] command) {
-            return store.apply(index, command);
-        }
-
-        @Override
-        public void snapshot(OutputStream out) throws java.io.IOException {
-            store.snapshot(out);
-        }
-
+    private static final class UnrestorableStore extends ForwardingStore {
         @Override
         public void restore(InputStream in) {
             throw new StackOverflowError("restore went too deep"); // an Error, not an exception: it must stop the applier all the same
-        }
-
-        @Override
-        public byte[] query(byte[] request) {
-            return store.query(request);
         }
     }
 

@@ -7,16 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import dev.repl.api.Acks;
 import dev.repl.api.KeyValueStore;
 import dev.repl.api.LogOptions;
-import dev.repl.api.StateMachine;
 import dev.repl.kv.KvCommand;
 import dev.repl.log.Fsync;
 import dev.repl.log.RecordCodec;
 import dev.repl.state.SnapshotStore;
+import dev.repl.testing.ForwardingStore;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,28 +38,11 @@ class SnapshotUnderLaggingApplierTest {
     private Replica replica;
 
     /** Applies slowly, so the applier is behind, reading segment after segment, when the snapshot comes. */
-    private static final class SlowStore implements StateMachine {
-        private final KeyValueStore store = new KeyValueStore();
-
+    private static final class SlowStore extends ForwardingStore {
         @Override
         public byte[] apply(long index, byte[] command) {
             LockSupport.parkNanos(20_000);
-            return store.apply(index, command);
-        }
-
-        @Override
-        public void snapshot(OutputStream out) throws IOException {
-            store.snapshot(out);
-        }
-
-        @Override
-        public void restore(InputStream in) throws IOException {
-            store.restore(in);
-        }
-
-        @Override
-        public byte[] query(byte[] request) {
-            return store.query(request);
+            return super.apply(index, command);
         }
     }
 
