@@ -34,7 +34,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * and FUSE (with {@code CI} set it requires them; elsewhere it skips saying what is missing).
  * The power cut prints its seed first; replay it with
  * {@code -Dstorage.seed=SEED -Dstorage.runs=N} (or {@code scripts/storage-drill.sh N SEED});
- * the slow disk lasts {@code -Dstorage.slowSeconds} (default 20) on each member.
+ * the slow disk lasts {@code -Dstorage.slowSeconds} (default 10) on each member.
  */
 class StorageFaultIT {
 
@@ -233,7 +233,7 @@ class StorageFaultIT {
      */
     @Test
     void slowDiskCausesNoElection() throws Exception {
-        Duration period = Duration.ofSeconds(Long.getLong("storage.slowSeconds", 20));
+        Duration period = Duration.ofSeconds(Long.getLong("storage.slowSeconds", 10));
         FaultFs[] fs = mounts.mountEach(3);
         PeerCluster c = new PeerCluster(repl, 3).dataDirs(i -> fs[i].mount()).start();
         int leader = c.awaitLeader();
