@@ -82,6 +82,11 @@ public final class Election {
     public interface LogEnd {
         /** The last index and its entry's term, read together, as one consistent view of the log. */
         long[] end();
+
+        /** The same without waiting for anything (the disk): for a look at every tick, where a view a moment old will do. */
+        default long[] peek() {
+            return end();
+        }
     }
 
     /** What the election does to the world. */
@@ -193,7 +198,7 @@ public final class Election {
     public void tick(long now) {
         catchUp(now);
         if (withheldWhy != null) {
-            withheld(); // lifted as soon as the log has caught up, not at the next vote: status says so
+            liftIfCaughtUp(log.peek()); // as soon as the log has caught up, not at the next vote: status says so
         }
         if (role == Role.LEADER) {
             if (peers.isEmpty()) {
@@ -325,14 +330,17 @@ public final class Election {
 
     /** Why this node withholds its vote, or null when it gives it. */
     public String withheld() {
-        if (withheldThroughTerm >= 0) {
-            long[] end = logEnd();
-            if (end[1] > withheldThroughTerm || end[0] >= withheldUntilIndex) {
-                withheldThroughTerm = -1;
-                withheldWhy = null;
-            }
+        if (withheldWhy != null) {
+            liftIfCaughtUp(logEnd());
         }
         return withheldWhy;
+    }
+
+    private void liftIfCaughtUp(long[] end) {
+        if (end[1] > withheldThroughTerm || end[0] >= withheldUntilIndex) {
+            withheldThroughTerm = -1;
+            withheldWhy = null;
+        }
     }
 
     /** A leader heard from a majority of the cluster (itself included) just now. */

@@ -61,6 +61,11 @@ public final class DataDir implements AutoCloseable {
             return new Metadata(clusterId, member, term, candidate, withheld);
         }
 
+        /** Forgets votes withheld once: the log has caught up since. */
+        public Metadata withoutVotesWithheld() {
+            return new Metadata(clusterId, member, currentTerm, votedFor, null);
+        }
+
         /**
          * Records that this member, in {@link #currentTerm}, lost records it may have acknowledged, up
          * to index {@code upTo} at most ({@link Long#MAX_VALUE} when unknown).
@@ -76,6 +81,11 @@ public final class DataDir implements AutoCloseable {
      * an entry of a term after {@code throughTerm}, or reaches {@code untilIndex} (see {@code Election.withholdVotes}).
      */
     public record VotesWithheld(long throughTerm, long untilIndex) {
+
+        /** Whether a log that ends at {@code lastIndex}, of {@code lastTerm}, has caught up: votes may be given again. */
+        public boolean liftedBy(long lastIndex, long lastTerm) {
+            return lastTerm > throughTerm || lastIndex >= untilIndex;
+        }
 
         /** Both losses: the later term, the higher index. */
         VotesWithheld and(VotesWithheld other) {
@@ -108,7 +118,9 @@ public final class DataDir implements AutoCloseable {
 
         static long checksum(Metadata m) {
             CRC32C crc = new CRC32C();
-            crc.update((m.clusterId() + "\n" + m.member() + "\n" + m.currentTerm() + "\n" + m.votedFor() + "\n" + m.withheld())
+            VotesWithheld w = m.withheld();
+            crc.update((m.clusterId() + "\n" + m.member() + "\n" + m.currentTerm() + "\n" + m.votedFor() + "\n"
+                    + (w == null ? "" : w.throughTerm() + "/" + w.untilIndex()))
                     .getBytes(StandardCharsets.UTF_8));
             return crc.getValue();
         }
@@ -127,16 +139,14 @@ public final class DataDir implements AutoCloseable {
     private final Fsync fsync;
     private final FileChannel lockFile;
     private final FileLock lock;
-    private final boolean logRemoved;
     private volatile Metadata metadata;
 
-    private DataDir(Path dir, Fsync fsync, FileChannel lockFile, FileLock lock, Metadata metadata, boolean logRemoved) {
+    private DataDir(Path dir, Fsync fsync, FileChannel lockFile, FileLock lock, Metadata metadata) {
         this.dir = dir;
         this.fsync = fsync;
         this.lockFile = lockFile;
         this.lock = lock;
         this.metadata = metadata;
-        this.logRemoved = logRemoved;
     }
 
     /**
@@ -149,12 +159,9 @@ public final class DataDir implements AutoCloseable {
      */
     public static DataDir open(Path dir, String clusterId, String member, Fsync fsync) throws IOException {
         Objects.requireNonNull(member, "member");
-        // log/ is created, durably, with meta.json: a meta.json without it is an operator's doing.
-        boolean logRemoved = Files.exists(dir.resolve(META)) && !Files.exists(dir.resolve("log"));
         // Each new directory forced into its parent: a segment or snapshot forced into a directory a
         // power loss then takes away would be lost with it.
-        fsync.createDirectories(dir.resolve("log"));
-        fsync.createDirectories(dir.resolve("snapshots"));
+        fsync.createDirectories(dir);
         FileChannel lockFile = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock lock;
         try {
@@ -172,26 +179,39 @@ public final class DataDir implements AutoCloseable {
             if (Files.exists(meta)) {
                 Stored stored = read(meta);
                 metadata = stored.metadata();
-                if (!Objects.equals(stored.logFormat(), LOG_FORMAT)) {
-                    checkNoLogOfAnotherFormat(dir, stored.logFormat());
-                    write(dir, metadata, fsync); // nothing written in the old format: this one's from now on
-                }
                 if (!metadata.clusterId().equals(clusterId)) {
                     throw new IllegalStateException("data dir " + dir + " belongs to cluster '" + metadata.clusterId() + "', not '" + clusterId
                             + "' (--cluster-id)");
                 }
-                if (metadata.member() == null) {
-                    metadata = new Metadata(metadata.clusterId(), member, metadata.currentTerm(), metadata.votedFor(), metadata.withheld());
-                    write(dir, metadata, fsync);
-                    log.info("data dir {}: recorded as member '{}' (it was written before members were)", dir, member);
-                } else if (!metadata.member().equals(member)) {
+                if (metadata.member() != null && !metadata.member().equals(member)) {
                     throw new OtherMemberException("data dir " + dir + " belongs to member '" + metadata.member() + "', not '" + member + "'");
                 }
+                if (!Objects.equals(stored.logFormat(), LOG_FORMAT)) {
+                    checkNoLogOfAnotherFormat(dir, stored.logFormat());
+                }
+                if (metadata.member() == null) {
+                    metadata = new Metadata(metadata.clusterId(), member, metadata.currentTerm(), metadata.votedFor(), metadata.withheld());
+                    log.info("data dir {}: recorded as member '{}' (it was written before members were)", dir, member);
+                }
+                if (!Files.exists(dir.resolve("log"))) {
+                    // log/ is created, durably, before meta.json: a meta.json without it is an operator's doing,
+                    // and recorded before log/ is made again, so that no later start can take the empty log for its own.
+                    metadata = metadata.withVotesWithheld(Long.MAX_VALUE);
+                    log.warn("data dir {}: its log was removed and its meta.json kept: records this member may have acknowledged are"
+                            + " lost; it votes and stands again once a leader of a term after {} has replicated to it", dir, metadata.currentTerm());
+                }
+                if (!metadata.equals(stored.metadata()) || !Objects.equals(stored.logFormat(), LOG_FORMAT) || stored.checksum() == null) {
+                    write(dir, metadata, fsync);
+                }
+                fsync.createDirectories(dir.resolve("log"));
+                fsync.createDirectories(dir.resolve("snapshots"));
             } else {
+                fsync.createDirectories(dir.resolve("log"));
+                fsync.createDirectories(dir.resolve("snapshots"));
                 metadata = new Metadata(clusterId, member, 0, null);
                 write(dir, metadata, fsync);
             }
-            return new DataDir(dir, fsync, lockFile, lock, metadata, logRemoved);
+            return new DataDir(dir, fsync, lockFile, lock, metadata);
         } catch (IOException | RuntimeException e) {
             lock.release();
             lockFile.close();
@@ -200,14 +220,17 @@ public final class DataDir implements AutoCloseable {
     }
 
     private static void checkNoLogOfAnotherFormat(Path dir, Integer format) throws IOException {
+        if (!Files.isDirectory(dir.resolve("log"))) {
+            return;
+        }
         boolean segments;
         try (Stream<Path> listing = Files.list(dir.resolve("log"))) {
             segments = listing.anyMatch(f -> Segment.firstIndexOf(f) >= 0);
         }
         if (segments) {
             throw new IllegalStateException("data dir " + dir + " holds a log in " + (format == null ? "the format of an earlier version"
-                    : "format " + format) + ", which this version (format " + LOG_FORMAT + ") cannot read; start the member from its"
-                    + " meta.json alone and its leader sends it the log (see docs/design.md)");
+                    : "format " + format) + ", which this version (format " + LOG_FORMAT + ") can neither read nor convert: keep the"
+                    + " version that wrote it on it, or start this one on new data directories, a whole cluster at once");
         }
     }
 
@@ -224,6 +247,8 @@ public final class DataDir implements AutoCloseable {
         } catch (RuntimeException e) {
             throw new LogCorruptException(meta + " is corrupt: " + e.getMessage());
         }
+        // A checksum is missing only from a file written before it was recorded, or edited on purpose
+        // (a field whose name a flipped bit changed is refused as unknown): taken as it is.
         if (stored.checksum() != null && stored.checksum() != Stored.checksum(metadata)) {
             throw new LogCorruptException(meta + " is corrupt: checksum mismatch (it says term " + metadata.currentTerm() + ", vote "
                     + metadata.votedFor() + ", and cannot be believed)");
@@ -233,14 +258,6 @@ public final class DataDir implements AutoCloseable {
 
     public Path path() {
         return dir;
-    }
-
-    /**
-     * Whether {@code log/} was missing while {@code meta.json} was there: an operator removed the
-     * log and kept the term and vote, and the records this member acknowledged are gone.
-     */
-    public boolean logRemoved() {
-        return logRemoved;
     }
 
     public Path logDir() {

@@ -33,6 +33,8 @@ public final class RecordCodec {
     static final int COUNTED_HEADER_BYTES = 24;
     /** Where the checksummed bytes start: term, index and payload. */
     private static final int CHECKED_FROM = 16;
+    /** The header's checksummed part: term and index. */
+    static final int CHECKED_HEADER_BYTES = HEADER_BYTES - CHECKED_FROM;
 
     private RecordCodec() {
     }

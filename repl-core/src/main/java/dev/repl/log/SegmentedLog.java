@@ -263,7 +263,7 @@ public final class SegmentedLog implements AutoCloseable {
             tail.release();
         }
         // Every record takes at least a header: what the cut bytes could have held ends there.
-        cut = new LogCut(segment.file().toString(), from, rest, due, due - 1 + rest / RecordCodec.HEADER_BYTES, explained, bad);
+        cut = new LogCut(segment.file().toString(), from, rest, lastTerm, due, due - 1 + rest / RecordCodec.HEADER_BYTES, explained, bad);
         beforeCut.beforeCut(cut); // made durable by the caller first: once cut, nothing shows what was lost
         segment.channel().truncate(from);
         segment.force();

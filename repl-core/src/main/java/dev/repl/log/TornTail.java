@@ -1,6 +1,7 @@
 package dev.repl.log;
 
 import io.netty.buffer.ByteBuf;
+import java.util.zip.CRC32C;
 
 /**
  * What a bad record in the last segment is: damage to data the log had forced, or the end of a
@@ -93,6 +94,14 @@ final class TornTail {
         if (end < 8) {
             return true; // the file ends inside its header
         }
+        if (RecordCodec.recordSize(tail, 0) <= end && RecordCodec.recordSize(tail, 0) >= RecordCodec.HEADER_BYTES && RecordCodec.intact(tail, 0)) {
+            return false; // whole, and another index than was due: no torn write leaves that
+        }
+        int whole = wholeSize(tail);
+        if (whole > 0) {
+            // Its bytes are all there but its length: torn only if what differs is zeros of a sector the write lost.
+            return lengthLostWithItsSector(tail, from, whole);
+        }
         int size = RecordCodec.recordSize(tail, 0);
         boolean believable = size >= RecordCodec.HEADER_BYTES && size <= SegmentedLog.MAX_RECORD_BYTES + RecordCodec.HEADER_BYTES
                 && (evidence.firstIntact() < 0 || size <= evidence.firstIntact());
@@ -108,6 +117,44 @@ final class TornTail {
             part = partEnd;
         }
         return false;
+    }
+
+    /**
+     * Whether the bad record's length differs from the one that makes it whole ({@code wholeSize})
+     * only in bytes that are zero where the true length's are not, all in one sector's part of the
+     * record that is all zeros: the sector the crash lost held them.
+     */
+    private static boolean lengthLostWithItsSector(ByteBuf tail, long from, int wholeSize) {
+        int stored = tail.getInt(0);
+        int wanted = wholeSize - 8;
+        int firstPartEnd = (int) Math.min(tail.writerIndex(), SECTOR - from % SECTOR);
+        for (int i = 0; i < 4; i++) {
+            int shift = 8 * (3 - i);
+            int had = stored >>> shift & 0xff;
+            if (had != (wanted >>> shift & 0xff) && (had != 0 || i >= firstPartEnd)) {
+                return false;
+            }
+        }
+        return zeros(tail, 0, firstPartEnd);
+    }
+
+    /** The size, other than its own, that makes the bad record's checksum match (whole but for its length field), or -1. */
+    private static int wholeSize(ByteBuf tail) {
+        int end = (int) Math.min(tail.writerIndex(), (long) SegmentedLog.MAX_RECORD_BYTES + RecordCodec.HEADER_BYTES);
+        if (end < RecordCodec.HEADER_BYTES) {
+            return -1;
+        }
+        int expected = RecordCodec.checksum(tail, 0);
+        int own = RecordCodec.recordSize(tail, 0);
+        CRC32C crc = new CRC32C();
+        int checkedFrom = RecordCodec.HEADER_BYTES - RecordCodec.CHECKED_HEADER_BYTES;
+        for (int i = checkedFrom; i < end; i++) {
+            crc.update(tail.getByte(i));
+            if (i + 1 >= RecordCodec.HEADER_BYTES && i + 1 != own && (int) crc.getValue() == expected) {
+                return i + 1;
+            }
+        }
+        return -1;
     }
 
     private static boolean zeros(ByteBuf buf, int from, int to) {

@@ -358,6 +358,11 @@ public final class PeerNode implements AutoCloseable {
                 throw new IllegalStateException(config.id() + ": cannot read the log's end: " + e, e);
             }
         }
+
+        @Override
+        public long[] peek() {
+            return new long[] {replica.segments().lastIndex(), replica.segments().lastTerm()};
+        }
     }
 
     private final class Effects implements Election.Effects {

@@ -97,6 +97,7 @@ public final class Replica implements AutoCloseable {
             try {
                 segments = SegmentedLog.open(dataDir.logDir(), options.segmentBytes(), base, baseTerm, fsync, cut -> {
                     if (!cut.explained()) {
+                        forgetLifted(dataDir, cut.fromIndex() - 1, cut.keptTerm()); // an old loss the log has caught up with bounds nothing now
                         withholdVotes(name, dataDir, cut.upToIndex(), "recovery cuts index " + cut.fromIndex() + " on from its log");
                     }
                 });
@@ -108,11 +109,15 @@ public final class Replica implements AutoCloseable {
                 }
                 throw e;
             }
+            Optional<String> lost = snapshots.damagedAfter(segments.lastIndex());
+            if (lost.isPresent()) {
+                segments.close();
+                throw new LogCorruptException(lost.get() + ", and the log ends at index " + segments.lastIndex()
+                        + ", before it: what it held is nowhere else on this member");
+            }
+            forgetLifted(dataDir, segments.lastIndex(), segments.lastTerm());
             log.info("{}: log {}..{} (term {}), snapshot at {}, term {} in {}", name, segments.firstIndex(), segments.lastIndex(),
                     segments.lastTerm(), base, dataDir.metadata().currentTerm(), dir);
-            if (dataDir.logRemoved()) {
-                withholdVotes(name, dataDir, Long.MAX_VALUE, "its log was removed and its meta.json kept");
-            }
             return new Replica(name, dataDir, snapshots, segments, stateMachine, options, base, digest);
         } catch (IOException | RuntimeException e) {
             dataDir.close();
@@ -266,6 +271,13 @@ public final class Replica implements AutoCloseable {
 
     /** Why this node's log takes no more writes, or else why it stopped applying them; null while both work. */
     /** Records that this member lost records it may have acknowledged, before anything else happens. */
+    private static void forgetLifted(DataDir dataDir, long lastIndex, long lastTerm) throws IOException {
+        DataDir.VotesWithheld withheld = dataDir.metadata().withheld();
+        if (withheld != null && withheld.liftedBy(lastIndex, lastTerm)) {
+            dataDir.save(dataDir.metadata().withoutVotesWithheld());
+        }
+    }
+
     private static void withholdVotes(String name, DataDir dataDir, long upTo, String why) throws IOException {
         dataDir.save(dataDir.metadata().withVotesWithheld(upTo));
         log.warn("{}: {}: records this member may have acknowledged are lost; it votes and stands again once a leader of a term after {}"

@@ -447,7 +447,7 @@ final class Replicator {
                 refused = true; // logged once; each retry is refused the same way until a restart
                 log.error("{}: {} (was this leader's data directory lost or replaced?); not replicating to it. Leading it could"
                         + " overwrite writes it holds; restore this leader's data directory, or start the leader from a copy of the data"
-                        + " directory of the follower whose log is longest, its \"member\" removed from meta.json", leader.name(), why);
+                        + " directory of the follower whose log is longest, its \"member\" and \"checksum\" removed from meta.json", leader.name(), why);
             }
             state = "refused";
             channel.close();

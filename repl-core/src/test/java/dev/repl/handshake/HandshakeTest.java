@@ -53,7 +53,7 @@ class HandshakeTest {
         EmbeddedChannel follower = acceptingSide(ClusterId.DEFAULT);
         EmbeddedChannel leader = connectingSide(ClusterId.DEFAULT);
         Future<Channel> ready = ConnectingHandshake.ready(leader, TimeUnit.SECONDS.toNanos(10));
-        assertEquals(Wire.LEADER_HELLO, readHex(leader), "hello v2, identity L 100 ms, term 0, \"lea\" \"der\" and the end of the name");
+        assertEquals(Wire.LEADER_HELLO, readHex(leader), "hello v3, identity L 100 ms, term 0, \"lea\" \"der\" and the end of the name");
         follower.writeInbound(Wire.leaderHello());
         assertEquals(Wire.HELLO_ACK, readHex(follower));
         assertEquals(new Identity(LinkRole.LEADER, "leader", 0, 100), follower.attr(Identity.KEY).get());

@@ -1,7 +1,7 @@
 package dev.repl.log;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -70,7 +70,7 @@ class DataDirTest {
 
     @Test
     void metaJsonWrittenBeforeItHadAChecksumIsTakenAsItIs() throws Exception {
-        Path dir = Files.createDirectories(tmp.resolve("n1"));
+        Path dir = Files.createDirectories(tmp.resolve("n1").resolve("log")).getParent(); // as an earlier version left it
         Files.writeString(dir.resolve("meta.json"), "{\"clusterId\":\"repl\",\"member\":\"n1\",\"currentTerm\":3,\"votedFor\":\"n2\"}");
         try (DataDir d = open(dir)) {
             assertEquals(new DataDir.Metadata("repl", "n1", 3, "n2"), d.metadata());
@@ -78,17 +78,23 @@ class DataDirTest {
     }
 
     @Test
-    void aLogRemovedWithMetaJsonKeptIsNoticed() throws Exception {
+    void aLogRemovedWithMetaJsonKeptIsRecordedBeforeTheLogIsMadeAgain() throws Exception {
         Path dir = tmp.resolve("n1");
         try (DataDir d = open(dir)) {
-            assertFalse(d.logRemoved(), "a new directory");
+            assertNull(d.metadata().withheld(), "a new directory");
+            d.save(d.metadata().withTerm(4));
         }
         try (DataDir d = open(dir)) {
-            assertFalse(d.logRemoved(), "a restart");
+            assertNull(d.metadata().withheld(), "a restart");
         }
         Files.delete(dir.resolve("log"));
+        // A start that fails after the check (another member's id) must not leave log/ made again, unrecorded.
+        assertThrows(DataDir.OtherMemberException.class, () -> DataDir.open(dir, "repl", "x1", Fsync.ofDisk()).close());
         try (DataDir d = open(dir)) {
-            assertTrue(d.logRemoved(), "its term and vote kept, its records gone");
+            assertEquals(new DataDir.VotesWithheld(4, Long.MAX_VALUE), d.metadata().withheld(), "its term and vote kept, its records gone");
+        }
+        try (DataDir d = open(dir)) {
+            assertEquals(new DataDir.VotesWithheld(4, Long.MAX_VALUE), d.metadata().withheld(), "and not forgotten at the next start");
         }
     }
 
@@ -98,7 +104,7 @@ class DataDirTest {
         Files.writeString(dir.resolve("meta.json"), "{\"clusterId\":\"repl\",\"member\":\"n1\",\"currentTerm\":3,\"votedFor\":\"n2\"}");
         Files.write(dir.resolve("log").resolve("00000000000000000001.log"), new byte[] {0, 0, 0, 17});
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> open(dir).close());
-        assertTrue(e.getMessage().contains("holds a log in the format of an earlier version, which this version (format 2) cannot read"),
+        assertTrue(e.getMessage().contains("holds a log in the format of an earlier version, which this version (format 2) can neither read nor convert"),
                 e.getMessage());
         assertEquals(4, Files.size(dir.resolve("log").resolve("00000000000000000001.log")), "and nothing of it is cut");
     }

@@ -300,6 +300,26 @@ class SegmentedLogTest {
     }
 
     @Test
+    void theLastRecordsLengthFlippedPastTheFilesEndIsNoTornWrite() throws IOException {
+        write(30); // acknowledged, then idle: nothing after the last batch vouches for it
+        Path last;
+        try (SegmentedLog log = open()) {
+            last = log.files().get(log.files().size() - 1);
+        }
+        byte[] b = Files.readAllBytes(last);
+        int lastAt = 0;
+        for (int at = 0; at < b.length; at += 8 + ByteBuffer.wrap(b).getInt(at)) {
+            lastAt = at;
+        }
+        b[lastAt + 2] ^= 0x01; // 256 bytes longer: it now runs past the end of the file, as a record a crash cut short would
+        Files.write(last, b);
+        try (SegmentedLog log = open()) {
+            assertEquals(29, log.lastIndex());
+            assertFalse(log.cut().explained(), "its bytes are all there, with another length: damage, not a torn write");
+        }
+    }
+
+    @Test
     void aDamagedLengthThatJumpsOverTheRecordsThatVouchForItIsStillCorruption() throws IOException {
         writeInBatches(30, 3, 10);
         Path last = dir.resolve("00000000000000000001.log");

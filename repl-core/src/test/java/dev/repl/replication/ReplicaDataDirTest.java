@@ -9,6 +9,9 @@ import dev.repl.api.Acks;
 import dev.repl.api.KeyValueStore;
 import dev.repl.api.LogOptions;
 import dev.repl.log.DataDir;
+import dev.repl.log.Fsync;
+import dev.repl.log.LogCorruptException;
+import dev.repl.state.SnapshotStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -101,5 +104,41 @@ class ReplicaDataDirTest {
                 () -> Replica.open("n1", dir, "repl", new KeyValueStore(), compacting).close());
         assertTrue(e.getMessage().startsWith(snapshot + " is corrupt: checksum mismatch, and the log does not reach back past it"),
                 e.getMessage());
+    }
+
+    @Test
+    void aDamagedSnapshotPastTheEndOfTheLogIsRefusedNotDroppedSilently() throws Exception {
+        // A follower installed its leader's snapshot at 5 and has no log after it; then the snapshot rots.
+        open("n1").close();
+        SnapshotStore.Snapshot written = new SnapshotStore(dir.resolve("snapshots"), Fsync.ofDisk()).write(5, 1, 0, new KeyValueStore()::snapshot);
+        try (Replica n1 = open("n1")) {
+            assertEquals(5, n1.segments().lastIndex());
+        }
+        byte[] b = Files.readAllBytes(written.file());
+        b[SnapshotStore.HEADER_BYTES - 1] ^= 1;
+        Files.write(written.file(), b);
+        LogCorruptException e = assertThrows(LogCorruptException.class, () -> open("n1").close());
+        assertTrue(e.getMessage().startsWith(written.file() + " is corrupt: "), e.getMessage());
+        assertTrue(e.getMessage().endsWith("and the log ends at index 0, before it: what it held is nowhere else on this member"), e.getMessage());
+    }
+
+    @Test
+    void votesWithheldOnceAreForgottenWhenTheLogHasCaughtUp() throws Exception {
+        try (Replica n1 = open("n1")) {
+            n1.follow(5, "leader").get();
+            io.netty.buffer.ByteBuf records = io.netty.buffer.Unpooled.buffer();
+            dev.repl.log.RecordCodec.write(records, 5, 1, new byte[0]);
+            n1.writer().submit(log -> {
+                log.append(records);
+                return null;
+            }, 0).get();
+            records.release();
+        }
+        try (DataDir d = DataDir.open(dir, "repl", "n1", Fsync.ofDisk())) {
+            d.save(new DataDir.Metadata("repl", "n1", 5, "leader", new DataDir.VotesWithheld(4, Long.MAX_VALUE)));
+        }
+        try (Replica n1 = open("n1")) {
+            assertNull(n1.votesWithheld(), "its log holds an entry of term 5, after the 4 it withheld through");
+        }
     }
 }
