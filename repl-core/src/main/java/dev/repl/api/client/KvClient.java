@@ -100,6 +100,8 @@ public final class KvClient {
 
     private static final long FIRST_BACKOFF_MS = 100;
     private static final long MAX_BACKOFF_MS = 1_000;
+    /** Less time than this left, a refusal in hand is the answer: a request sent now could only end unknown. */
+    private static final long LAST_ATTEMPT_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
     private static final Duration CONNECT_BOUND = Duration.ofSeconds(1);
 
     private final HttpClient http;
@@ -163,8 +165,10 @@ public final class KvClient {
         NodeAddress target = endpoints.get(0);
         int hops = 0;
         while (true) {
-            if (deadline - System.nanoTime() <= 0) {
-                // Out of time: nothing more is sent, so a write refused so far stays refused rather than unknown.
+            long left = deadline - System.nanoTime();
+            // Out of time, or with a refusal in hand too little of it for one more request to be answered:
+            // nothing more is sent, so a write refused so far stays refused rather than unknown.
+            if (left <= 0 || refused != null && left < LAST_ATTEMPT_NANOS) {
                 if (refused != null) {
                     return refused;
                 }
