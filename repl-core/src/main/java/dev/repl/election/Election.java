@@ -41,10 +41,11 @@ import java.util.concurrent.TimeUnit;
  *   <li>A node whose log or state machine failed steps down and never stands again
  *       ({@link #cannotLead(String, long)}): leading, it would refuse every write while its heartbeats kept the
  *       others from electing a healthy leader. Not standing costs liveness only, never safety.</li>
- *   <li>A node whose log lost, at start-up, records it may have acknowledged (damage no torn
- *       write explains, cut off its tail) neither votes nor stands until a leader elected after
- *       that has replicated to it ({@link #withholdVotes}): its vote for a candidate without a
- *       committed entry that only it and a minority held could otherwise elect that candidate.</li>
+ *   <li>A node whose log lost records it may have acknowledged (damage no torn write explains,
+ *       cut off its tail; or its log removed) neither votes nor stands until a leader elected
+ *       since has replicated to it, or its log reaches past all it could have lost
+ *       ({@link #withholdVotes}): its vote for a candidate without a committed entry that only it
+ *       and a minority held could otherwise elect that candidate.</li>
  * </ul>
  */
 public final class Election {

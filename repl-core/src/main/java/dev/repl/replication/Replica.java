@@ -269,8 +269,7 @@ public final class Replica implements AutoCloseable {
         return applier.snapshotIndex();
     }
 
-    /** Why this node's log takes no more writes, or else why it stopped applying them; null while both work. */
-    /** Records that this member lost records it may have acknowledged, before anything else happens. */
+    /** Forgets votes withheld once, when the log has caught up since: an old loss must not widen a new one. */
     private static void forgetLifted(DataDir dataDir, long lastIndex, long lastTerm) throws IOException {
         DataDir.VotesWithheld withheld = dataDir.metadata().withheld();
         if (withheld != null && withheld.liftedBy(lastIndex, lastTerm)) {
@@ -278,11 +277,11 @@ public final class Replica implements AutoCloseable {
         }
     }
 
+    /** Records that this member lost records it may have acknowledged, none past {@code upTo}, before they are cut. */
     private static void withholdVotes(String name, DataDir dataDir, long upTo, String why) throws IOException {
         dataDir.save(dataDir.metadata().withVotesWithheld(upTo));
         log.warn("{}: {}: records this member may have acknowledged are lost; it votes and stands again once a leader of a term after {}"
-                + " has replicated to it{}", name, why, dataDir.metadata().currentTerm(), upTo == Long.MAX_VALUE ? "" : ", or its log reaches index "
-                + upTo);
+                + " has replicated to it, or its log reaches index {}", name, why, dataDir.metadata().currentTerm(), upTo);
     }
 
     /**
@@ -293,6 +292,7 @@ public final class Replica implements AutoCloseable {
         return dataDir.metadata().withheld();
     }
 
+    /** Why this node's log takes no more writes, or else why it stopped applying them; null while both work. */
     public RuntimeException failure() {
         return writer.failure() != null ? writer.failure() : applier.failure();
     }
